@@ -1,0 +1,35 @@
+/*
+ * app.h - process-wide state shared read-only by the I/O threads.
+ *
+ * Built once in main() before any thread starts and torn down after they
+ * have all stopped; only `shutting_down` changes while threads run.
+ */
+#ifndef GRIDD_APP_H
+#define GRIDD_APP_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "config.h"
+#include "http/router.h"
+
+struct io_thread;
+struct worker_pool;
+
+struct app {
+	struct config cfg;
+	const struct route *routes;
+	int route_count;
+	size_t body_hard_limit;      /* libevent's backstop (see limits.h) */
+
+	struct io_thread *threads;
+	int thread_count;
+	struct worker_pool *workers;
+
+	int migrations_latest;       /* highest migration built into this binary */
+	time_t started_at;
+	atomic_int shutting_down;
+};
+
+#endif
