@@ -1,0 +1,56 @@
+/*
+ * common.c - helpers shared by the handlers (see common.h).
+ */
+#include "api/common.h"
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdlib.h>
+#include <sys/queue.h>
+#include <string.h>
+
+#include "http/response.h"
+#include "log.h"
+
+void api_reply_db_failure(struct http_context *ctx, const struct db_result *r)
+{
+	switch (r->status) {
+	case DB_TIMEOUT:
+		http_reply_problem(ctx, PROBLEM_DB_TIMEOUT, NULL, NULL);
+		return;
+	case DB_OVERLOADED:
+		http_reply_problem(ctx, PROBLEM_OVERLOADED, NULL, NULL);
+		return;
+	case DB_SHUTDOWN:
+		http_reply_problem(ctx, PROBLEM_SHUTTING_DOWN, NULL, NULL);
+		return;
+	case DB_UNAVAILABLE:
+		http_reply_problem(ctx, PROBLEM_DB_UNAVAILABLE, NULL, NULL);
+		return;
+	case DB_SQL_ERROR:
+	case DB_OK:
+	default: {
+		const char *fields[] = {"request_id", ctx->request_id, "sqlstate", r->sqlstate,
+		                        "error", r->message, NULL, NULL};
+		log_event(LOG_LEVEL_ERROR, "database error", fields);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	}
+}
+
+char *api_query_param(const struct http_context *ctx, const char *name)
+{
+	if (!ctx->query)
+		return NULL;
+	struct evkeyvalq params;
+	TAILQ_INIT(&params);
+	if (evhttp_parse_query_str(ctx->query, &params) != 0) {
+		evhttp_clear_headers(&params);
+		return NULL;
+	}
+	const char *v = evhttp_find_header(&params, name);
+	char *copy = v ? strdup(v) : NULL;
+	evhttp_clear_headers(&params);
+	return copy;
+}

@@ -1,0 +1,30 @@
+/*
+ * routes.h - the route table: every endpoint gridd serves, in one list.
+ */
+#ifndef GRIDD_API_ROUTES_H
+#define GRIDD_API_ROUTES_H
+
+#include "config.h"
+#include "http/router.h"
+
+/*
+ * Builds the table for this configuration (test-only routes included when
+ * cfg->test_routes). Returns a static array and its length via *count.
+ */
+const struct route *routes_table(const struct config *cfg, int *count);
+
+/* Registers every module's SQL statements. Returns 0 or -1. */
+int routes_register_statements(void);
+
+/* Handlers, one file per resource. */
+void health_get_healthz(struct http_context *ctx);
+void health_get_readyz(struct http_context *ctx);
+void health_get_metrics(struct http_context *ctx);
+int health_register_statements(void);
+
+void testing_post_echo(struct http_context *ctx);
+void testing_get_sleep(struct http_context *ctx);
+void testing_post_transaction(struct http_context *ctx);
+int testing_register_statements(void);
+
+#endif
