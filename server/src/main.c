@@ -36,6 +36,7 @@ static void usage(FILE *out)
 	        "usage:\n"
 	        "  gridd serve   [--config PATH] [--migrate]   run the HTTP daemon\n"
 	        "  gridd migrate [--config PATH] [--status]    apply (or list) schema migrations\n"
+	        "  gridd routes  [--test-routes]               print the route table (JSON)\n"
 	        "  gridd version                               print versions\n"
 	        "  gridd help [config]                         this text, or the settings\n"
 	        "\n"
@@ -185,6 +186,29 @@ static int cmd_serve(int argc, char **argv)
 	return 0;
 }
 
+/* Prints the route table as JSON (contract and authorization tests read it). */
+static int cmd_routes(int argc, char **argv)
+{
+	struct config cfg;
+	config_defaults(&cfg);
+	cfg.test_routes = argc > 2 && strcmp(argv[2], "--test-routes") == 0;
+	int count;
+	const struct route *routes = routes_table(&cfg, &count);
+	json_t *list = json_array();
+	for (int i = 0; i < count; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:b}", "method",
+		                                      http_method_name(routes[i].method), "pattern",
+		                                      routes[i].pattern, "action",
+		                                      routes[i].action ? routes[i].action : "",
+		                                      "json_body", (routes[i].flags & ROUTE_JSON_BODY) != 0));
+	char *text = json_dumps(list, JSON_INDENT(2));
+	puts(text);
+	free(text);
+	json_decref(list);
+	config_free(&cfg);
+	return 0;
+}
+
 static int cmd_version(void)
 {
 	printf("gridd %s\n", GRIDD_VERSION);
@@ -200,6 +224,8 @@ int main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (strcmp(command, "migrate") == 0)
 		return cmd_migrate(argc, argv);
+	if (strcmp(command, "routes") == 0)
+		return cmd_routes(argc, argv);
 	if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0)
 		return cmd_version();
 	if (strcmp(command, "help") == 0 || strcmp(command, "--help") == 0 ||
