@@ -53,7 +53,7 @@ static const struct option options[] = {
 	{"http_timeout_s", OPT_INT, FIELD(http_timeout_s), "30", 1, 3600,
 	 "connection read/write timeout (idle keep-alive included)"},
 	{"http_max_connections", OPT_INT, FIELD(http_max_connections), "1024", 1, 1000000,
-	 "connections with requests, per instance; beyond it 503 and the listener pauses"},
+	 "connections with requests, per instance; beyond it a new connection gets 503 and is closed"},
 	{"drain_timeout_s", OPT_INT, FIELD(drain_timeout_s), "10", 0, 600,
 	 "on SIGTERM, how long in-flight requests may take to finish"},
 	{"retry_after_s", OPT_INT, FIELD(retry_after_s), "2", 1, 3600,

@@ -13,7 +13,6 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -58,7 +57,6 @@ struct io_thread {
 	bool stopped;
 	struct conn_set conns;
 	size_t max_connections;
-	bool accept_paused;
 	uint64_t rng;
 
 	/* start-up handshake with the main thread */
@@ -138,43 +136,30 @@ static void conn_set_remove(struct conn_set *s, const struct evhttp_connection *
 	}
 }
 
-static void set_accepting(struct io_thread *t, bool on)
-{
-	if (!t->bound || t->accept_paused == !on)
-		return;
-	struct evconnlistener *l = evhttp_bound_socket_get_listener(t->bound);
-	if (on)
-		evconnlistener_enable(l);
-	else
-		evconnlistener_disable(l);
-	t->accept_paused = !on;
-}
-
 static void on_connection_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct io_thread *t = arg;
 	conn_set_remove(&t->conns, evcon);
 	metrics_sub(&t->metrics.connections, 1);
-	if (t->conns.count < t->max_connections && !t->draining)
-		set_accepting(t, true);
 }
 
-/* Returns false when the connection limit is reached for a new connection. */
+/*
+ * Returns false when a new connection would pass the limit: its request gets
+ * 503 and the connection is closed. (Pausing the listener instead would leave
+ * clients waiting in the kernel backlog with no answer.)
+ */
 static bool track_connection(struct io_thread *t, struct evhttp_request *req)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	if (!evcon || conn_set_contains(&t->conns, evcon))
 		return true;
 	if (t->conns.count >= t->max_connections) {
-		set_accepting(t, false);
 		metrics_add(&t->metrics.connections_rejected, 1);
 		return false;
 	}
 	conn_set_add(&t->conns, evcon);
 	metrics_add(&t->metrics.connections, 1);
 	evhttp_connection_set_closecb(evcon, on_connection_closed, t);
-	if (t->conns.count >= t->max_connections)
-		set_accepting(t, false);
 	return true;
 }
 
