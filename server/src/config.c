@@ -39,7 +39,7 @@ static const struct option options[] = {
 	{"db_queue_max", OPT_INT, FIELD(db_queue_max), "128", 0, 100000,
 	 "requests that may wait for a connection per I/O thread; beyond it 503 at once"},
 	{"db_query_timeout_ms", OPT_INT, FIELD(db_query_timeout_ms), "5000", 10, 600000,
-	 "per-query timeout including the wait for a connection; the query is cancelled, 504"},
+	 "per-statement timeout, and the longest wait for a connection; the query is cancelled, 504"},
 	{"db_connect_timeout_ms", OPT_INT, FIELD(db_connect_timeout_ms), "5000", 100, 600000,
 	 "time allowed for one connection attempt"},
 	{"db_reconnect_min_ms", OPT_INT, FIELD(db_reconnect_min_ms), "100", 10, 600000,
