@@ -487,9 +487,11 @@ static void thread_stop_now(struct io_thread *t)
 	if (t->drain_timer)
 		event_del(t->drain_timer);
 	t->abandoned = t->inflight;
-	/* Pending database work is failed (DB_SHUTDOWN): handlers reply and free. */
-	db_pool_free(t->db);
-	t->db = NULL;
+	/*
+	 * The pool is freed after the loop has stopped (thread_main), so callbacks
+	 * already queued on the loop never see a freed connection; freeing it
+	 * fails any database work still pending with DB_SHUTDOWN.
+	 */
 	event_base_loopexit(t->base, NULL);
 }
 
