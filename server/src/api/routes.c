@@ -17,6 +17,7 @@ static const struct route test_routes[] = {
 	{HTTP_POST, "/v1/echo", testing_post_echo, 0, ROUTE_JSON_BODY, "test"},
 	{HTTP_GET, "/v1/test/sleep", testing_get_sleep, 0, 0, "test"},
 	{HTTP_POST, "/v1/test/transaction", testing_post_transaction, 0, ROUTE_JSON_BODY, "test"},
+	{HTTP_POST, "/v1/test/batch", testing_post_batch, 0, ROUTE_JSON_BODY, "test"},
 };
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))

@@ -25,6 +25,7 @@ int health_register_statements(void);
 void testing_post_echo(struct http_context *ctx);
 void testing_get_sleep(struct http_context *ctx);
 void testing_post_transaction(struct http_context *ctx);
+void testing_post_batch(struct http_context *ctx);
 int testing_register_statements(void);
 
 #endif

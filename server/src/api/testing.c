@@ -6,7 +6,10 @@
  * POST /v1/test/transaction  {"key", "fail"}: BEGIN, INSERT, optionally a
  *                            failing statement, COMMIT, so tests can see that
  *                            a failed step leaves nothing behind.
+ * POST /v1/test/batch        {"keys": [...], "fail_at": n}: one INSERT per key
+ *                            in one pipelined batch, step n failing.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +130,87 @@ static void txn_leased(struct db_conn *lease, enum db_status status, void *arg)
 	}
 	t->lease = lease;
 	db_lease_exec(lease, "BEGIN", txn_step, t);
+}
+
+/* ---- pipelined batch ---- */
+
+struct batch_req {
+	struct http_context *ctx;
+	struct db_conn *lease;
+	int nsteps;
+	char keys[DB_BATCH_MAX][48];
+	const char *params[DB_BATCH_MAX][1];
+	struct db_batch_step steps[DB_BATCH_MAX];
+};
+
+static void batch_done(const struct db_batch_result *r, void *arg)
+{
+	struct batch_req *b = arg;
+	struct http_context *ctx = b->ctx;
+	db_release(b->lease);
+	free(b);
+	if (r->status != DB_OK && r->status != DB_SQL_ERROR) {
+		struct db_result one = {r->status, NULL, r->sqlstate, r->message};
+		api_reply_db_failure(ctx, &one);
+		return;
+	}
+	http_reply_json(ctx, 200,
+	                json_pack("{s:b, s:i, s:i, s:s}", "committed", r->status == DB_OK, "results",
+	                          r->nresults, "failed_step", r->status == DB_OK ? -1 : r->failed_step,
+	                          "sqlstate", r->sqlstate));
+}
+
+static void batch_leased(struct db_conn *lease, enum db_status status, void *arg)
+{
+	struct batch_req *b = arg;
+	if (status != DB_OK) {
+		struct db_result r = {status, NULL, "", db_status_name(status)};
+		struct http_context *ctx = b->ctx;
+		free(b);
+		api_reply_db_failure(ctx, &r);
+		return;
+	}
+	b->lease = lease;
+	db_lease_batch(lease, b->steps, b->nsteps, batch_done, b);
+}
+
+void testing_post_batch(struct http_context *ctx)
+{
+	json_t *keys = json_object_get(ctx->body, "keys");
+	json_t *fail_at = json_object_get(ctx->body, "fail_at");
+	json_t *errors = NULL;
+	size_t n = json_array_size(keys);
+	if (!json_is_array(keys) || n < 1 || n > DB_BATCH_MAX)
+		problem_add_error(&errors, "/keys", "an array of 1 to 16 keys");
+	if (fail_at && (!json_is_integer(fail_at) || json_integer_value(fail_at) < 0 ||
+	                (size_t)json_integer_value(fail_at) >= n))
+		problem_add_error(&errors, "/fail_at", "an index into keys");
+	for (size_t i = 0; !errors && i < n; i++) {
+		json_t *k = json_array_get(keys, i);
+		if (!json_is_string(k) || json_string_length(k) < 1 || json_string_length(k) > 40 ||
+		    strspn(json_string_value(k), "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+		            json_string_length(k))
+			problem_add_error(&errors, "/keys", "keys are 1 to 40 characters of a-z, 0-9 and _");
+	}
+	if (errors) {
+		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
+		return;
+	}
+	struct batch_req *b = calloc(1, sizeof(*b));
+	if (!b) {
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	b->ctx = ctx;
+	b->nsteps = (int)n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(b->keys[i], sizeof(b->keys[i]), "%s", json_string_value(json_array_get(keys, i)));
+		b->params[i][0] = b->keys[i];
+		bool failing = fail_at && (size_t)json_integer_value(fail_at) == i;
+		b->steps[i].stmt = &statements[failing ? STMT_FAIL : STMT_INSERT];
+		b->steps[i].params = b->params[i];
+	}
+	db_acquire(io_thread_db(ctx->thread), batch_leased, b);
 }
 
 void testing_post_transaction(struct http_context *ctx)

@@ -92,6 +92,34 @@ void db_lease_exec(struct db_conn *lease, const char *sql, db_result_cb cb, void
  */
 void db_release(struct db_conn *lease);
 
+/*
+ * A batch: several registered statements sent in one round trip with libpq
+ * pipeline mode. The statements between the pipeline's sync point form one
+ * implicit transaction, so the batch is all-or-nothing: when one fails, the
+ * ones before it are rolled back and the ones after it do not run.
+ */
+#define DB_BATCH_MAX 16
+
+struct db_batch_step {
+	const struct db_statement *stmt;
+	const char *const *params;      /* copied before db_lease_batch returns */
+};
+
+struct db_batch_result {
+	enum db_status status;          /* DB_OK only when every step succeeded */
+	int nresults;                   /* DB_OK: one result per step, in order */
+	PGresult *const *results;       /* owned by the db layer, valid during the callback */
+	int failed_step;                /* DB_SQL_ERROR: index of the failing step */
+	const char *sqlstate;
+	const char *message;
+};
+
+typedef void (*db_batch_cb)(const struct db_batch_result *r, void *arg);
+
+/* Runs steps (1..DB_BATCH_MAX) on a lease as one pipelined implicit transaction. */
+void db_lease_batch(struct db_conn *lease, const struct db_batch_step *steps, int nsteps,
+                    db_batch_cb cb, void *arg);
+
 /* One statement outside a transaction: acquire, run, release, cb. */
 void db_query(struct db_pool *pool, const struct db_statement *stmt, const char *const *params,
               db_result_cb cb, void *arg);

@@ -43,7 +43,13 @@ _Static_assert((int)CONN_CONNECTING == (int)METRICS_DB_CONNECTING &&
 	               (int)CONN_DOWN == (int)METRICS_DB_DOWN,
                "connection states and metrics gauges must line up");
 
-enum conn_op { OP_NONE, OP_PREPARE, OP_QUERY, OP_EXEC, OP_ROLLBACK };
+enum conn_op { OP_NONE, OP_PREPARE, OP_QUERY, OP_EXEC, OP_ROLLBACK, OP_BATCH };
+
+/* What the next result of a pipelined batch answers. */
+struct batch_expect {
+	bool prepare;
+	int step;
+};
 
 struct db_conn {
 	struct db_pool *pool;
@@ -69,6 +75,16 @@ struct db_conn {
 	void *cb_arg;
 	PGresult *result;
 	unsigned char prepared[DB_MAX_STATEMENTS / 8];
+
+	/* OP_BATCH: steps, what each incoming result answers, results so far */
+	db_batch_cb batch_cb;
+	int batch_n;
+	const struct db_statement *batch_stmts[DB_BATCH_MAX];
+	const char *batch_params[DB_BATCH_MAX][LIMIT_DB_PARAMS];
+	PGresult *batch_results[DB_BATCH_MAX];
+	struct batch_expect batch_expect[DB_BATCH_MAX * 2];
+	int batch_expect_n, batch_pos, batch_failed_step;
+	PGresult *batch_error;
 };
 
 struct waiter {
@@ -233,8 +249,25 @@ static void defer_result(struct db_pool *p, db_result_cb cb, void *arg, enum db_
 
 /* ---- operations ------------------------------------------------------- */
 
+static void batch_clear(struct db_conn *c)
+{
+	for (int i = 0; i < c->batch_n; i++)
+		if (c->batch_results[i]) {
+			PQclear(c->batch_results[i]);
+			c->batch_results[i] = NULL;
+		}
+	if (c->batch_error) {
+		PQclear(c->batch_error);
+		c->batch_error = NULL;
+	}
+	c->batch_cb = NULL;
+	c->batch_n = c->batch_expect_n = c->batch_pos = 0;
+	c->batch_failed_step = -1;
+}
+
 static void conn_clear_op(struct db_conn *c)
 {
+	batch_clear(c);
 	c->op = OP_NONE;
 	c->cb = NULL;
 	c->cb_arg = NULL;
@@ -249,10 +282,51 @@ static void conn_clear_op(struct db_conn *c)
 	event_del(c->timer);
 }
 
+/* Ends a batch and calls its callback; results are freed afterwards. */
+static void batch_deliver(struct db_conn *c, enum db_status status, const char *message)
+{
+	db_batch_cb cb = c->batch_cb;
+	void *arg = c->cb_arg;
+	struct db_batch_result r = {status, 0, c->batch_results, c->batch_failed_step, "", message};
+	if (status == DB_OK)
+		r.nresults = c->batch_n;
+	if (status == DB_SQL_ERROR && c->batch_error) {
+		r.sqlstate = PQresultErrorField(c->batch_error, PG_DIAG_SQLSTATE);
+		r.message = PQresultErrorField(c->batch_error, PG_DIAG_MESSAGE_PRIMARY);
+		metrics_add(&c->pool->metrics->query_errors, 1);
+	}
+	if (!r.sqlstate)
+		r.sqlstate = "";
+	if (!r.message)
+		r.message = db_status_name(status);
+	/* Keep the results alive through the callback, then free them. */
+	PGresult *results[DB_BATCH_MAX];
+	PGresult *error = c->batch_error;
+	int n = c->batch_n;
+	memcpy(results, c->batch_results, sizeof(results));
+	r.results = results;
+	memset(c->batch_results, 0, sizeof(c->batch_results));
+	c->batch_error = NULL;
+	conn_clear_op(c);
+	if (cb)
+		cb(&r, arg); /* may release the lease or start the next operation */
+	for (int i = 0; i < n; i++)
+		if (results[i])
+			PQclear(results[i]);
+	if (error)
+		PQclear(error);
+}
+
 /* Ends the current operation and calls its callback with status/res. */
 static void conn_deliver(struct db_conn *c, enum db_status status, PGresult *res,
                          const char *message)
 {
+	if (c->op == OP_BATCH) {
+		if (res)
+			PQclear(res);
+		batch_deliver(c, status, message);
+		return;
+	}
 	db_result_cb cb = c->cb;
 	void *arg = c->cb_arg;
 	c->result = NULL; /* res is handed over below */
@@ -359,12 +433,39 @@ static bool statement_prepared(const struct db_conn *c, int index)
 	return c->prepared[index / 8] & (1u << (index % 8));
 }
 
+/* Sends a whole batch in pipeline mode, preparing what this connection lacks. */
+static int batch_send(struct db_conn *c)
+{
+	if (!PQenterPipelineMode(c->pg))
+		return 0;
+	c->batch_expect_n = c->batch_pos = 0;
+	for (int i = 0; i < c->batch_n; i++) {
+		const struct db_statement *st = c->batch_stmts[i];
+		bool queued = false;
+		for (int j = 0; j < i; j++)
+			if (c->batch_stmts[j] == st)
+				queued = true;
+		if (!statement_prepared(c, st->index) && !queued) {
+			if (!PQsendPrepare(c->pg, st->name, st->sql, st->nparams, NULL))
+				return 0;
+			c->batch_expect[c->batch_expect_n++] = (struct batch_expect){true, i};
+		}
+		if (!PQsendQueryPrepared(c->pg, st->name, st->nparams, c->batch_params[i], NULL, NULL, 0))
+			return 0;
+		c->batch_expect[c->batch_expect_n++] = (struct batch_expect){false, i};
+		metrics_add(&c->pool->metrics->queries, 1);
+	}
+	return PQpipelineSync(c->pg);
+}
+
 /* Sends the current operation's next protocol step. */
 static void conn_send(struct db_conn *c)
 {
 	int ok;
 	const struct config *cfg = c->pool->cfg;
-	if (c->op == OP_EXEC) {
+	if (c->op == OP_BATCH) {
+		ok = batch_send(c);
+	} else if (c->op == OP_EXEC) {
 		ok = PQsendQuery(c->pg, c->param_buf);
 		metrics_add(&c->pool->metrics->queries, 1);
 	} else if (c->op == OP_QUERY && !statement_prepared(c, c->stmt->index)) {
@@ -424,12 +525,51 @@ static void conn_op_done(struct db_conn *c)
 		}
 		conn_make_idle(c);
 		return;
+	case OP_BATCH: /* results of batches go through batch_take */
 	case OP_NONE:
 		if (res)
 			PQclear(res);
 		c->result = NULL;
 		return;
 	}
+}
+
+/* Takes one result of a pipelined batch. Returns true when the batch is over. */
+static bool batch_take(struct db_conn *c, PGresult *r)
+{
+	ExecStatusType st = PQresultStatus(r);
+	if (st == PGRES_PIPELINE_SYNC) {
+		PQclear(r);
+		if (!PQexitPipelineMode(c->pg))
+			c->poisoned = true;
+		if (c->batch_failed_step >= 0)
+			batch_deliver(c, DB_SQL_ERROR, NULL);
+		else if (c->batch_pos != c->batch_expect_n)
+			batch_deliver(c, DB_UNAVAILABLE, "missing results");
+		else
+			batch_deliver(c, DB_OK, NULL);
+		return true;
+	}
+	if (c->batch_pos >= c->batch_expect_n) { /* more results than commands */
+		PQclear(r);
+		c->poisoned = true;
+		return false;
+	}
+	struct batch_expect e = c->batch_expect[c->batch_pos++];
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
+	if (ok && e.prepare) {
+		const struct db_statement *stmt = c->batch_stmts[e.step];
+		c->prepared[stmt->index / 8] |= (unsigned char)(1u << (stmt->index % 8));
+		PQclear(r);
+	} else if (ok) {
+		c->batch_results[e.step] = r;
+	} else if (st == PGRES_FATAL_ERROR && c->batch_failed_step < 0) {
+		c->batch_failed_step = e.step;
+		c->batch_error = r;
+	} else { /* PGRES_PIPELINE_ABORTED: skipped after the failure */
+		PQclear(r);
+	}
+	return false;
 }
 
 /* Reads whatever the server sent; completes the operation when done. */
@@ -442,6 +582,19 @@ static void conn_read(struct db_conn *c)
 	PGnotify *n;
 	while ((n = PQnotifies(c->pg)) != NULL)
 		PQfreemem(n);
+	if (c->op == OP_BATCH) {
+		/* In pipeline mode a NULL only separates one command's results from the next. */
+		while (c->pg && c->op == OP_BATCH && !PQisBusy(c->pg)) {
+			PGresult *r = PQgetResult(c->pg);
+			if (!r)
+				continue;
+			if (batch_take(c, r))
+				return;
+		}
+		if (c->pg && PQstatus(c->pg) == CONNECTION_BAD)
+			conn_lost(c, PQerrorMessage(c->pg));
+		return;
+	}
 	while (c->pg && !PQisBusy(c->pg)) {
 		PGresult *r = PQgetResult(c->pg);
 		if (!r) {
@@ -527,7 +680,7 @@ static void conn_io_cb(evutil_socket_t fd, short what, void *arg)
 static void conn_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct db_conn *c = arg;
-	if ((c->op == OP_QUERY || c->op == OP_EXEC) && c->pg && !c->poisoned)
+	if ((c->op == OP_QUERY || c->op == OP_EXEC || c->op == OP_BATCH) && c->pg && !c->poisoned)
 		conn_send(c);
 }
 
@@ -744,6 +897,19 @@ void db_acquire(struct db_pool *p, db_lease_cb cb, void *arg)
 	timer_start_ms(w->timer, p->cfg->db_query_timeout_ms);
 }
 
+struct batch_fail {
+	db_batch_cb cb;
+	void *arg;
+};
+
+static void batch_fail_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct batch_fail *f = arg;
+	struct db_batch_result r = {DB_UNAVAILABLE, 0, NULL, -1, "", "connection not usable"};
+	f->cb(&r, f->arg);
+	free(f);
+}
+
 /* Checks that a lease can start an operation; defers a failure if not. */
 static bool lease_ready(struct db_conn *c, db_result_cb cb, void *arg)
 {
@@ -807,6 +973,66 @@ void db_lease_exec(struct db_conn *c, const char *sql, db_result_cb cb, void *ar
 	c->cb = cb;
 	c->cb_arg = arg;
 	c->op = OP_EXEC;
+	event_active(c->kick, EV_TIMEOUT, 0);
+}
+
+/* Answers a batch that cannot start with DB_UNAVAILABLE on the next loop turn. */
+static void batch_fail_later(struct db_conn *c, db_batch_cb cb, void *arg)
+{
+	struct batch_fail *f = malloc(sizeof(*f));
+	if (!f) {
+		log_error("db: out of memory failing a batch");
+		return;
+	}
+	f->cb = cb;
+	f->arg = arg;
+	if (event_base_once(c->pool->base, -1, EV_TIMEOUT, batch_fail_cb, f, NULL) != 0) {
+		free(f);
+		log_error("db: cannot defer a batch failure");
+	}
+}
+
+void db_lease_batch(struct db_conn *c, const struct db_batch_step *steps, int nsteps,
+                    db_batch_cb cb, void *arg)
+{
+	if (nsteps < 1 || nsteps > DB_BATCH_MAX) {
+		log_error("db: batch of %d steps (bug)", nsteps);
+		batch_fail_later(c, cb, arg);
+		return;
+	}
+	if (!c->leased || c->op != OP_NONE || !c->pg || c->poisoned) {
+		batch_fail_later(c, cb, arg);
+		return;
+	}
+	size_t total = 0;
+	for (int i = 0; i < nsteps; i++)
+		for (int k = 0; k < steps[i].stmt->nparams; k++)
+			total += steps[i].params[k] ? strlen(steps[i].params[k]) + 1 : 0;
+	c->param_buf = malloc(total ? total : 1);
+	if (!c->param_buf) {
+		batch_fail_later(c, cb, arg);
+		return;
+	}
+	char *out = c->param_buf;
+	for (int i = 0; i < nsteps; i++) {
+		c->batch_stmts[i] = steps[i].stmt;
+		for (int k = 0; k < steps[i].stmt->nparams; k++) {
+			const char *p = steps[i].params[k];
+			if (!p) {
+				c->batch_params[i][k] = NULL;
+				continue;
+			}
+			size_t n = strlen(p) + 1;
+			memcpy(out, p, n);
+			c->batch_params[i][k] = out;
+			out += n;
+		}
+	}
+	c->batch_n = nsteps;
+	c->batch_failed_step = -1;
+	c->batch_cb = cb;
+	c->cb_arg = arg;
+	c->op = OP_BATCH;
 	event_active(c->kick, EV_TIMEOUT, 0);
 }
 
