@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "auth/token.h"
 #include "config.h"
 #include "http/router.h"
 
@@ -26,6 +27,10 @@ struct app {
 	struct io_thread *threads;
 	int thread_count;
 	struct worker_pool *workers;
+
+	/* Runs a routed, parsed request: authentication, then the handler. */
+	void (*dispatch)(struct http_context *ctx);
+	struct token_config tokens;  /* keys owned by main() */
 
 	int migrations_latest;       /* highest migration built into this binary */
 	time_t started_at;

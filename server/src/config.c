@@ -64,6 +64,28 @@ static const struct option options[] = {
 	 "text (key=value) or json (one object per line)"},
 	{"log_file", OPT_STRING, FIELD(log_file), "", 0, 0,
 	 "log file (reopened on SIGHUP); empty = stderr"},
+	{"auth_jwt_alg", OPT_STRING, FIELD(auth_jwt_alg), "HS256", 0, 0,
+	 "access token signature: HS256 (shared secret) or ES256 (key pair)"},
+	{"auth_jwt_secret", OPT_STRING, FIELD(auth_jwt_secret), "", 0, 0,
+	 "HS256 secret, at least 32 bytes; empty: a random one per process (single instance only)"},
+	{"auth_jwt_private_key_file", OPT_STRING, FIELD(auth_jwt_private_key_file), "", 0, 0,
+	 "ES256: PEM file of the signing key"},
+	{"auth_jwt_public_key_file", OPT_STRING, FIELD(auth_jwt_public_key_file), "", 0, 0,
+	 "ES256: PEM file of the verification key"},
+	{"auth_issuer", OPT_STRING, FIELD(auth_issuer), "gridd", 0, 0,
+	 "iss of access tokens (checked on every request)"},
+	{"auth_audience", OPT_STRING, FIELD(auth_audience), "gridd-api", 0, 0,
+	 "aud of access tokens (checked on every request)"},
+	{"auth_access_ttl_s", OPT_INT, FIELD(auth_access_ttl_s), "900", 60, 86400,
+	 "access token lifetime"},
+	{"auth_refresh_ttl_s", OPT_INT, FIELD(auth_refresh_ttl_s), "2592000", 300, 31536000,
+	 "refresh token lifetime (30 days)"},
+	{"auth_login_max_failures", OPT_INT, FIELD(auth_login_max_failures), "10", 1, 1000,
+	 "failed logins per login name, and per client address, before 429"},
+	{"auth_login_window_s", OPT_INT, FIELD(auth_login_window_s), "600", 10, 86400,
+	 "window in which failed logins are counted"},
+	{"http_trust_forwarded_for", OPT_BOOL, FIELD(http_trust_forwarded_for), "off", 0, 0,
+	 "take the client address from X-Forwarded-For (only behind a trusted proxy such as nginx)"},
 	{"test_routes", OPT_BOOL, FIELD(test_routes), "off", 0, 0,
 	 "enable routes used only by the API tests (never in production)"},
 };
@@ -386,6 +408,20 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 	if (cfg->db_reconnect_max_ms < cfg->db_reconnect_min_ms) {
 		snprintf(err, errlen, "db_reconnect_max_ms: %d is below db_reconnect_min_ms (%d)",
 		         cfg->db_reconnect_max_ms, cfg->db_reconnect_min_ms);
+		return -1;
+	}
+	if (strcmp(cfg->auth_jwt_alg, "HS256") != 0 && strcmp(cfg->auth_jwt_alg, "ES256") != 0) {
+		snprintf(err, errlen, "auth_jwt_alg: '%s' is not HS256 or ES256", cfg->auth_jwt_alg);
+		return -1;
+	}
+	if (cfg->auth_jwt_secret[0] && strlen(cfg->auth_jwt_secret) < 32) {
+		snprintf(err, errlen, "auth_jwt_secret: must have at least 32 bytes");
+		return -1;
+	}
+	if (strcmp(cfg->auth_jwt_alg, "ES256") == 0 &&
+	    (!cfg->auth_jwt_private_key_file[0] || !cfg->auth_jwt_public_key_file[0])) {
+		snprintf(err, errlen, "auth_jwt_alg: ES256 needs auth_jwt_private_key_file and "
+		                      "auth_jwt_public_key_file");
 		return -1;
 	}
 	if (cfg->db_url[0] == '\0') {

@@ -43,6 +43,18 @@ struct config {
 	enum log_format log_format;
 	char *log_file;          /* empty: stderr */
 
+	char *auth_jwt_alg;          /* HS256 or ES256 */
+	char *auth_jwt_secret;       /* HS256 secret; empty: random per process */
+	char *auth_jwt_private_key_file; /* ES256 */
+	char *auth_jwt_public_key_file;  /* ES256 */
+	char *auth_issuer;
+	char *auth_audience;
+	int auth_access_ttl_s;
+	int auth_refresh_ttl_s;
+	int auth_login_max_failures;
+	int auth_login_window_s;
+	bool http_trust_forwarded_for;
+
 	bool test_routes;        /* extra routes used by the API tests */
 };
 

@@ -11,10 +11,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
+#include "api/authn.h"
 #include "api/routes.h"
 #include "app.h"
+#include "auth/password_hash.h"
+#include "auth/password_policy.h"
+#include "auth/policy.h"
 #include "config.h"
 #include "db/migrate.h"
 #include "http/server.h"
@@ -36,6 +41,7 @@ static void usage(FILE *out)
 	        "usage:\n"
 	        "  gridd serve   [--config PATH] [--migrate]   run the HTTP daemon\n"
 	        "  gridd migrate [--config PATH] [--status]    apply (or list) schema migrations\n"
+	        "  gridd useradd --login L --role R [...]      create an account (password on stdin)\n"
 	        "  gridd routes  [--test-routes]               print the route table (JSON)\n"
 	        "  gridd version                               print versions\n"
 	        "  gridd help [config]                         this text, or the settings\n"
@@ -100,6 +106,72 @@ static int cmd_migrate(int argc, char **argv)
 	return rc;
 }
 
+/* Reads a whole small file (a PEM key) into a malloc'd NUL-terminated buffer. */
+static char *read_small_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(65536);
+	size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+	fclose(f);
+	if (!buf || n == 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/*
+ * Sets up the access token keys from the configuration. With HS256 and no
+ * secret configured, a random one is made: tokens then die with the process
+ * and are not accepted by other instances (fine for one local instance).
+ * Key buffers are owned by the caller's keys[] and freed at exit.
+ */
+static int setup_tokens(struct app *app, char *keys[2])
+{
+	const struct config *cfg = &app->cfg;
+	struct token_config *t = &app->tokens;
+	t->issuer = cfg->auth_issuer;
+	t->audience = cfg->auth_audience;
+	t->lifetime_s = cfg->auth_access_ttl_s;
+	t->leeway_s = 60;
+	if (strcmp(cfg->auth_jwt_alg, "ES256") == 0) {
+		size_t priv_len = 0, pub_len = 0;
+		keys[0] = read_small_file(cfg->auth_jwt_private_key_file, &priv_len);
+		keys[1] = read_small_file(cfg->auth_jwt_public_key_file, &pub_len);
+		if (!keys[0] || !keys[1]) {
+			fprintf(stderr, "gridd: configuration error: auth_jwt_private_key_file / "
+			                "auth_jwt_public_key_file: cannot read %s\n",
+			        !keys[0] ? cfg->auth_jwt_private_key_file : cfg->auth_jwt_public_key_file);
+			return -1;
+		}
+		*t = (struct token_config){TOKEN_ES256, (unsigned char *)keys[0], priv_len,
+		                           (unsigned char *)keys[1], pub_len, t->issuer, t->audience,
+		                           t->lifetime_s, t->leeway_s};
+		return 0;
+	}
+	if (cfg->auth_jwt_secret[0]) {
+		keys[0] = strdup(cfg->auth_jwt_secret);
+	} else {
+		keys[0] = malloc(32);
+		if (keys[0] && getrandom(keys[0], 32, 0) != 32) {
+			free(keys[0]);
+			keys[0] = NULL;
+		}
+		log_warn("auth_jwt_secret is not set: using a random secret for this process; "
+		         "sessions end when gridd restarts and other instances will not accept them");
+	}
+	if (!keys[0])
+		return -1;
+	size_t len = cfg->auth_jwt_secret[0] ? strlen(keys[0]) : 32;
+	*t = (struct token_config){TOKEN_HS256, (unsigned char *)keys[0], len, (unsigned char *)keys[0],
+	                           len, t->issuer, t->audience, t->lifetime_s, t->leeway_s};
+	return 0;
+}
+
 static struct event_base *main_base;
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -143,6 +215,21 @@ static int cmd_serve(int argc, char **argv)
 		log_error("route table: bad route %d (%s)", bad, app.routes[bad].pattern);
 		return 1;
 	}
+	for (int i = 0; i < app.route_count; i++)
+		if (!policy_action_known(app.routes[i].action)) {
+			log_error("route %s %s: action '%s' is not in the policy table",
+			          http_method_name(app.routes[i].method), app.routes[i].pattern,
+			          app.routes[i].action ? app.routes[i].action : "(none)");
+			return 1;
+		}
+	char *keys[2] = {NULL, NULL};
+	if (setup_tokens(&app, keys) < 0)
+		return 2;
+	if (password_hash_init() < 0) {
+		log_error("cannot compute the argon2id dummy hash");
+		return 1;
+	}
+	app.dispatch = authn_dispatch;
 	size_t largest = (size_t)app.cfg.http_max_body_bytes;
 	for (int i = 0; i < app.route_count; i++)
 		if (app.routes[i].max_body > largest)
@@ -182,8 +269,104 @@ static int cmd_serve(int argc, char **argv)
 	event_free(sighup);
 	event_base_free(main_base);
 	log_info("stopped%s", abandoned ? " (some requests were cut off by the drain timeout)" : "");
+	free(keys[0]);
+	free(keys[1]);
 	config_free(&app.cfg);
 	return 0;
+}
+
+/*
+ * gridd useradd --login L --role R [--name N] [--phone P] [--unit ID]
+ *               [--area CODE] [--cell CODE]... : creates an account; the
+ * password is the first line of standard input (never an argument, which
+ * other users could see in the process list).
+ */
+static int cmd_useradd(int argc, char **argv)
+{
+	const char *config_path = NULL, *login = NULL, *role = NULL, *name = NULL, *phone = "";
+	const char *unit = "", *area = "";
+	char cells[4096] = "";
+	size_t cells_len = 0;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!v)
+			goto usage;
+		if (strcmp(a, "--config") == 0) config_path = v;
+		else if (strcmp(a, "--login") == 0) login = v;
+		else if (strcmp(a, "--role") == 0) role = v;
+		else if (strcmp(a, "--name") == 0) name = v;
+		else if (strcmp(a, "--phone") == 0) phone = v;
+		else if (strcmp(a, "--unit") == 0) unit = v;
+		else if (strcmp(a, "--area") == 0) area = v;
+		else if (strcmp(a, "--cell") == 0) {
+			int n = snprintf(cells + cells_len, sizeof(cells) - cells_len, "%s%s",
+			                 cells_len ? "," : "", v);
+			if (n < 0 || (size_t)n >= sizeof(cells) - cells_len)
+				goto usage;
+			cells_len += (size_t)n;
+		} else
+			goto usage;
+		i++;
+	}
+	if (!login || !role || auth_role_from_name(role) < 0)
+		goto usage;
+	struct config cfg;
+	load_config(&cfg, config_path);
+
+	char password[PASSWORD_MAX_BYTES + 2];
+	if (!fgets(password, sizeof(password), stdin)) {
+		fprintf(stderr, "gridd useradd: give the password on standard input\n");
+		config_free(&cfg);
+		return 2;
+	}
+	size_t len = strcspn(password, "\r\n");
+	password[len] = '\0';
+	enum password_verdict pv = password_policy_check(password, len, login);
+	if (pv != PASSWORD_OK) {
+		fprintf(stderr, "gridd useradd: %s\n", password_verdict_text(pv));
+		explicit_bzero(password, sizeof(password));
+		config_free(&cfg);
+		return 2;
+	}
+	char hash[PASSWORD_HASH_MAX];
+	int hashed = password_hash_now(password, len, hash);
+	explicit_bzero(password, sizeof(password));
+	if (hashed < 0) {
+		fprintf(stderr, "gridd useradd: cannot hash the password\n");
+		config_free(&cfg);
+		return 1;
+	}
+	PGconn *pg = PQconnectdb(cfg.db_url);
+	int rc = 1;
+	if (PQstatus(pg) != CONNECTION_OK) {
+		fprintf(stderr, "gridd useradd: cannot connect: %s", PQerrorMessage(pg));
+	} else {
+		const char *params[] = {login, name ? name : login, phone, role, unit, area, hash, cells};
+		PGresult *r = PQexecParams(
+			pg,
+			"WITH u AS (INSERT INTO users (login, display_name, phone, role, unit_id, area_code, "
+			"password_hash) VALUES ($1, $2, nullif($3, ''), $4, nullif($5, '')::bigint, "
+			"nullif($6, ''), $7) RETURNING id),"
+			" c AS (INSERT INTO user_cells (user_id, cell_code)"
+			"  SELECT u.id, unnest(string_to_array(nullif($8, ''), ',')) FROM u)"
+			" SELECT id FROM u",
+			8, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+			printf("created %s (%s), id %s\n", login, role, PQgetvalue(r, 0, 0));
+			rc = 0;
+		} else {
+			fprintf(stderr, "gridd useradd: %s", PQresultErrorMessage(r));
+		}
+		PQclear(r);
+	}
+	PQfinish(pg);
+	config_free(&cfg);
+	return rc;
+usage:
+	fprintf(stderr, "usage: gridd useradd --login L --role grid_worker|dispatcher|unit_staff|"
+	                "supervisor|admin [--name N] [--phone P] [--unit ID] [--area CODE] "
+	                "[--cell CODE]... [--config PATH] < password\n");
+	return 2;
 }
 
 /* Prints the route table as JSON (contract and authorization tests read it). */
@@ -224,6 +407,8 @@ int main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (strcmp(command, "migrate") == 0)
 		return cmd_migrate(argc, argv);
+	if (strcmp(command, "useradd") == 0)
+		return cmd_useradd(argc, argv);
 	if (strcmp(command, "routes") == 0)
 		return cmd_routes(argc, argv);
 	if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0)

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "http/response.h"
+#include "app.h"
+#include "http/server.h"
 #include "log.h"
 
 void api_reply_db_failure(struct http_context *ctx, const struct db_result *r)
@@ -36,6 +38,31 @@ void api_reply_db_failure(struct http_context *ctx, const struct db_result *r)
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return;
 	}
+	}
+}
+
+void api_client_address(const struct http_context *ctx, char *buf, size_t len)
+{
+	snprintf(buf, len, "unknown");
+	if (io_thread_app(ctx->thread)->cfg.http_trust_forwarded_for) {
+		const char *xff =
+			evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "X-Forwarded-For");
+		if (xff && *xff) {
+			const char *last = strrchr(xff, ',');
+			last = last ? last + 1 : xff;
+			while (*last == ' ')
+				last++;
+			snprintf(buf, len, "%.*s", (int)strcspn(last, " "), last);
+			return;
+		}
+	}
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ctx->req);
+	char *address = NULL;
+	ev_uint16_t port = 0;
+	if (evcon) {
+		evhttp_connection_get_peer(evcon, &address, &port);
+		if (address)
+			snprintf(buf, len, "%s", address);
 	}
 }
 

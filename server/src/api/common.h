@@ -14,6 +14,13 @@
  */
 void api_reply_db_failure(struct http_context *ctx, const struct db_result *r);
 
+/*
+ * The client's address: the peer of the connection, or with
+ * http_trust_forwarded_for the last hop of X-Forwarded-For (what a trusted
+ * nginx in front appended).
+ */
+void api_client_address(const struct http_context *ctx, char *buf, size_t len);
+
 /* Value of query parameter `name` (decoded, caller frees) or NULL. */
 char *api_query_param(const struct http_context *ctx, const char *name);
 

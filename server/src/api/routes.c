@@ -5,12 +5,23 @@
  */
 #include "api/routes.h"
 
+#include "api/authn.h"
+
 #include <string.h>
 
 static const struct route base_routes[] = {
 	{HTTP_GET, "/healthz", health_get_healthz, 0, ROUTE_NO_LOG, "health.read"},
 	{HTTP_GET, "/readyz", health_get_readyz, 0, ROUTE_NO_LOG, "health.read"},
 	{HTTP_GET, "/metrics", health_get_metrics, 0, ROUTE_NO_LOG, "metrics.read"},
+	{HTTP_POST, "/v1/auth/login", auth_post_login, 4096, ROUTE_JSON_BODY, "auth.login"},
+	{HTTP_POST, "/v1/auth/refresh", auth_post_refresh, 4096, ROUTE_JSON_BODY, "auth.refresh"},
+	{HTTP_POST, "/v1/auth/logout", auth_post_logout, 4096, ROUTE_JSON_BODY, "auth.logout"},
+	{HTTP_GET, "/v1/me", me_get, 0, 0, "me.read"},
+	{HTTP_POST, "/v1/me/password", me_post_password, 4096, ROUTE_JSON_BODY, "me.password"},
+	{HTTP_GET, "/v1/users", users_list, 0, 0, "users.read"},
+	{HTTP_POST, "/v1/users", users_create, 0, ROUTE_JSON_BODY, "users.write"},
+	{HTTP_GET, "/v1/users/{id}", users_get, 0, 0, "users.read"},
+	{HTTP_PATCH, "/v1/users/{id}", users_update, 0, ROUTE_JSON_BODY, "users.write"},
 };
 
 static const struct route test_routes[] = {
@@ -39,7 +50,9 @@ const struct route *routes_table(const struct config *cfg, int *count)
 
 int routes_register_statements(void)
 {
-	if (health_register_statements() < 0)
+	if (health_register_statements() < 0 || authn_register_statements() < 0 ||
+	    auth_register_statements() < 0 || me_register_statements() < 0 ||
+	    users_register_statements() < 0)
 		return -1;
 	if (testing_register_statements() < 0)
 		return -1;

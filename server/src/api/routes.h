@@ -22,6 +22,21 @@ void health_get_readyz(struct http_context *ctx);
 void health_get_metrics(struct http_context *ctx);
 int health_register_statements(void);
 
+void auth_post_login(struct http_context *ctx);
+void auth_post_refresh(struct http_context *ctx);
+void auth_post_logout(struct http_context *ctx);
+int auth_register_statements(void);
+
+void me_get(struct http_context *ctx);
+void me_post_password(struct http_context *ctx);
+int me_register_statements(void);
+
+void users_list(struct http_context *ctx);
+void users_create(struct http_context *ctx);
+void users_get(struct http_context *ctx);
+void users_update(struct http_context *ctx);
+int users_register_statements(void);
+
 void testing_post_echo(struct http_context *ctx);
 void testing_get_sleep(struct http_context *ctx);
 void testing_post_transaction(struct http_context *ctx);

@@ -18,6 +18,7 @@
 #include "limits.h"
 
 struct io_thread;
+struct auth_user;
 
 struct http_context {
 	struct evhttp_request *req;   /* owned by libevent */
@@ -29,6 +30,7 @@ struct http_context {
 	const char *query;            /* query string or NULL, likewise */
 	json_t *body;                 /* parsed JSON body (ROUTE_JSON_BODY), owned here */
 	char request_id[LIMIT_REQUEST_ID_BYTES + 1];
+	struct auth_user *auth;       /* the authenticated caller (api/authn.c), owned here */
 	const char *user;             /* authenticated login, for the log line */
 	uint64_t started_ns;          /* monotonic */
 	int status;                   /* set when replying */

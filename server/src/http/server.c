@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "auth/policy.h"
 #include "db/db.h"
 #include "http/context.h"
 #include "http/json_body.h"
@@ -230,6 +231,7 @@ static void http_finish(struct http_context *ctx)
 	metrics_record_request(&t->metrics, ctx->match.route_index, ctx->status, duration_us);
 	log_request(ctx, duration_us);
 	json_decref(ctx->body);
+	auth_user_free(ctx->auth);
 	free(ctx);
 	t->inflight--;
 	if (t->draining)
@@ -447,7 +449,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 			return;
 		}
 	}
-	ctx->route->handler(ctx);
+	t->app->dispatch(ctx);
 }
 
 /* ---- thread life ---------------------------------------------------------- */
