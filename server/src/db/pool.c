@@ -166,6 +166,17 @@ int db_pool_has_connection(const struct db_pool *p)
 	return !TAILQ_EMPTY(&p->lists[CONN_IDLE]) || !TAILQ_EMPTY(&p->lists[CONN_BUSY]);
 }
 
+/*
+ * True when waiting can help: a connection is up, or one is being made (at
+ * start-up, or while reconnecting). False when every connection is down and
+ * waiting out its backoff: the database is known to be unreachable, so
+ * callers are answered at once instead of queueing.
+ */
+static bool pool_may_serve(const struct db_pool *p)
+{
+	return db_pool_has_connection(p) || !TAILQ_EMPTY(&p->lists[CONN_CONNECTING]);
+}
+
 static uint64_t pool_random(struct db_pool *p)
 {
 	p->rng ^= p->rng << 13;
@@ -415,7 +426,7 @@ static void conn_lost(struct db_conn *c, const char *why)
 		conn_set_state(c, CONN_DOWN);
 		conn_schedule_reconnect(c, false);
 	}
-	if (!db_pool_has_connection(p))
+	if (!pool_may_serve(p))
 		pool_fail_waiters(p, DB_UNAVAILABLE);
 }
 
@@ -872,7 +883,7 @@ void db_acquire(struct db_pool *p, db_lease_cb cb, void *arg)
 		defer_lease(p, cb, arg, c, DB_OK);
 		return;
 	}
-	if (!db_pool_has_connection(p)) {
+	if (!pool_may_serve(p)) {
 		metrics_add(&p->metrics->unavailable, 1);
 		defer_lease(p, cb, arg, NULL, DB_UNAVAILABLE);
 		return;
@@ -1057,7 +1068,7 @@ void db_release(struct db_conn *c)
 		conn_set_state(c, CONN_DOWN);
 		conn_schedule_reconnect(c, c->poisoned && c->attempts == 0);
 		c->poisoned = false;
-		if (!db_pool_has_connection(c->pool))
+		if (!pool_may_serve(c->pool))
 			pool_fail_waiters(c->pool, DB_UNAVAILABLE);
 		return;
 	}

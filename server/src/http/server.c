@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <netdb.h>
@@ -166,8 +167,6 @@ static bool track_connection(struct io_thread *t, struct evhttp_request *req)
 
 /* ---- replies ------------------------------------------------------------ */
 
-static void thread_check_drained(struct io_thread *t);
-
 static const char *reason_phrase(int status)
 {
 	switch (status) {
@@ -233,9 +232,7 @@ static void http_finish(struct http_context *ctx)
 	json_decref(ctx->body);
 	auth_user_free(ctx->auth);
 	free(ctx);
-	t->inflight--;
-	if (t->draining)
-		thread_check_drained(t);
+	t->inflight--; /* while draining, drain_timer_cb notices when all is written */
 }
 
 void http_set_header(struct http_context *ctx, const char *name, const char *value)
@@ -254,7 +251,7 @@ static void send_buffer(struct http_context *ctx, int status, const char *conten
 	if (!evhttp_find_header(out, "Cache-Control"))
 		evhttp_add_header(out, "Cache-Control", "no-store");
 	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
-	if (ctx->close_connection)
+	if (ctx->close_connection || ctx->thread->draining)
 		evhttp_add_header(out, "Connection", "close");
 	evhttp_send_reply(ctx->req, status, reason_phrase(status), buf);
 	http_finish(ctx);
@@ -497,10 +494,24 @@ static void thread_stop_now(struct io_thread *t)
 	event_base_loopexit(t->base, NULL);
 }
 
-static void thread_check_drained(struct io_thread *t)
+/*
+ * True when nothing is left to finish: no request in flight and every reply
+ * fully handed to the kernel (a reply queued in libevent but not yet written
+ * would be cut off if the thread stopped now).
+ */
+static bool thread_idle(struct io_thread *t)
 {
-	if (t->inflight == 0)
-		thread_stop_now(t);
+	if (t->inflight > 0)
+		return false;
+	for (size_t i = 0; i < t->conns.cap; i++) {
+		struct evhttp_connection *c = t->conns.slots[i];
+		if (!c)
+			continue;
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(c);
+		if (bev && evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+			return false;
+	}
+	return true;
 }
 
 static void drain_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -508,7 +519,7 @@ static void drain_timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct io_thread *t = arg;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (t->inflight == 0 || now.tv_sec > t->drain_deadline.tv_sec ||
+	if (thread_idle(t) || now.tv_sec > t->drain_deadline.tv_sec ||
 	    (now.tv_sec == t->drain_deadline.tv_sec && now.tv_nsec >= t->drain_deadline.tv_nsec)) {
 		if (t->inflight)
 			log_warn("thread %d: drain timeout: %d request(s) still in flight", t->index,
@@ -529,7 +540,7 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t->drain_deadline);
 	t->drain_deadline.tv_sec += t->app->cfg.drain_timeout_s;
-	if (t->inflight == 0) {
+	if (thread_idle(t)) {
 		thread_stop_now(t);
 		return;
 	}
