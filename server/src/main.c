@@ -22,6 +22,7 @@
 #include "auth/policy.h"
 #include "config.h"
 #include "db/migrate.h"
+#include "demo.h"
 #include "http/server.h"
 #include "limits.h"
 #include "log.h"
@@ -42,6 +43,7 @@ static void usage(FILE *out)
 	        "  gridd serve   [--config PATH] [--migrate]   run the HTTP daemon\n"
 	        "  gridd migrate [--config PATH] [--status]    apply (or list) schema migrations\n"
 	        "  gridd useradd --login L --role R [...]      create an account (password on stdin)\n"
+	        "  gridd demo    [--config PATH]               load the demo data (GRIDD_DEMO_PASSWORD)\n"
 	        "  gridd routes  [--test-routes]               print the route table (JSON)\n"
 	        "  gridd version                               print versions\n"
 	        "  gridd help [config]                         this text, or the settings\n"
@@ -369,6 +371,24 @@ usage:
 	return 2;
 }
 
+/* gridd demo [--config PATH]: demo accounts, password from GRIDD_DEMO_PASSWORD. */
+static int cmd_demo(int argc, char **argv)
+{
+	struct options o = {0};
+	struct config cfg;
+	parse_options(argc, argv, &o, "demo");
+	load_config(&cfg, o.config);
+	const char *password = getenv("GRIDD_DEMO_PASSWORD");
+	if (!password || !*password) {
+		fprintf(stderr, "gridd demo: set GRIDD_DEMO_PASSWORD to the password of the demo accounts\n");
+		config_free(&cfg);
+		return 2;
+	}
+	int rc = demo_load(cfg.db_url, password);
+	config_free(&cfg);
+	return rc;
+}
+
 /* Prints the route table as JSON (contract and authorization tests read it). */
 static int cmd_routes(int argc, char **argv)
 {
@@ -407,6 +427,8 @@ int main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (strcmp(command, "migrate") == 0)
 		return cmd_migrate(argc, argv);
+	if (strcmp(command, "demo") == 0)
+		return cmd_demo(argc, argv);
 	if (strcmp(command, "useradd") == 0)
 		return cmd_useradd(argc, argv);
 	if (strcmp(command, "routes") == 0)

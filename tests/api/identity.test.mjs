@@ -174,3 +174,52 @@ test('tokens that are forged, expired or from another key are refused', async ()
     assert.match(r.headers.get('www-authenticate') ?? '', /^Bearer /);
   }
 });
+
+test('ES256 keys from files sign tokens; an HS256 token made with the public key is refused', async () => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { execFileSync } = await import('node:child_process');
+  const { createHmac } = await import('node:crypto');
+  const dir = mkdtempSync(join(tmpdir(), 'gridd-es256-'));
+  try {
+    execFileSync('openssl', ['ecparam', '-genkey', '-name', 'prime256v1', '-noout', '-out', join(dir, 'key.pem')]);
+    execFileSync('openssl', ['ec', '-in', join(dir, 'key.pem'), '-pubout', '-out', join(dir, 'pub.pem')], { stdio: 'ignore' });
+    const es = await startGridd({ dbUrl, env: { GRIDD_AUTH_JWT_ALG: 'ES256',
+      GRIDD_AUTH_JWT_PRIVATE_KEY_FILE: join(dir, 'key.pem'), GRIDD_AUTH_JWT_PUBLIC_KEY_FILE: join(dir, 'pub.pem') } });
+    try {
+      const s = await login(es.base, 'admin');
+      assert.equal(JSON.parse(Buffer.from(s.access_token.split('.')[0], 'base64url')).alg, 'ES256');
+      assert.equal((await client(es.base, s.access_token)('GET', '/v1/me')).status, 200);
+      const payload = s.access_token.split('.')[1];
+      const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
+      const sig = createHmac('sha256', readFileSync(join(dir, 'pub.pem'))).update(`${header}.${payload}`).digest('base64url');
+      await assertProblem(await client(es.base, `${header}.${payload}.${sig}`)('GET', '/v1/me'), 401, 'unauthorized');
+      // A token of the HS256 instance means nothing here.
+      const hs = await login(g.base, 'admin');
+      await assertProblem(await client(es.base, hs.access_token)('GET', '/v1/me'), 401, 'unauthorized');
+    } finally {
+      await es.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('gridd demo creates one account per role, once', async () => {
+  const demoDb = await createDatabase('demo');
+  await migrate(demoDb);
+  const { execFileSync } = await import('node:child_process');
+  const env = { ...process.env, GRIDD_DB_URL: demoDb, GRIDD_DEMO_PASSWORD: 'demo-accounts-2026' };
+  assert.match(execFileSync(process.env.GRIDD_BIN, ['demo'], { env, encoding: 'utf8' }), /9 created/);
+  assert.match(execFileSync(process.env.GRIDD_BIN, ['demo'], { env, encoding: 'utf8' }), /0 created, 9 already there/);
+  const roles = (await psql(demoDb, "SELECT string_agg(login || ':' || role, ',' ORDER BY login) FROM users WHERE login IN ('admin','dispatcher1','supervisor1','unit1','worker1')")).trim();
+  assert.equal(roles, 'admin:admin,dispatcher1:dispatcher,supervisor1:supervisor,unit1:unit_staff,worker1:grid_worker');
+  const d = await startGridd({ dbUrl: demoDb });
+  try {
+    const s = await login(d.base, 'worker1', 'demo-accounts-2026');
+    assert.deepEqual(s.user.cells, ['110101001001001', '110101001001002', '110101001001003']);
+  } finally {
+    await d.stop();
+  }
+});
