@@ -106,11 +106,7 @@ static const char *string_field(json_t *body, const char *name, size_t max, json
 	return json_string_value(v);
 }
 
-/*
- * Answers with a new session for user: an access token and the refresh token
- * already stored. Takes ownership of user.
- */
-static void reply_session(struct http_context *ctx, int status, struct auth_user *user,
+void auth_reply_session(struct http_context *ctx, int status, struct auth_user *user,
                           const char *refresh_token)
 {
 	const struct app *app = io_thread_app(ctx->thread);
@@ -173,7 +169,7 @@ static void login_session_started(const struct db_result *r, void *arg)
 	login_free(l);
 	const char *fields[] = {"request_id", ctx->request_id, "login", user->login, NULL, NULL};
 	log_event(LOG_LEVEL_INFO, "login", fields);
-	reply_session(ctx, 200, user, refresh);
+	auth_reply_session(ctx, 200, user, refresh);
 	explicit_bzero(refresh, sizeof(refresh));
 }
 
@@ -309,7 +305,7 @@ static void refreshed(const struct db_result *r, void *arg)
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return;
 	}
-	reply_session(ctx, 200, user, token);
+	auth_reply_session(ctx, 200, user, token);
 	explicit_bzero(token, sizeof(token));
 }
 

@@ -40,6 +40,13 @@ extern struct db_statement authn_load_user;
  */
 struct auth_user *authn_user_from_row(const PGresult *res, int row, int col, int *active);
 
+/*
+ * Answers with a new session for user: an access token issued now and the
+ * refresh token already stored. Takes ownership of user.
+ */
+void auth_reply_session(struct http_context *ctx, int status, struct auth_user *user,
+                        const char *refresh_token);
+
 /* The caller's account as JSON: id, login, display_name, role and its scope. */
 json_t *authn_user_json(const struct auth_user *user);
 

@@ -90,24 +90,18 @@ static void password_set(const struct db_result *r, void *arg)
 	}
 	int active;
 	struct auth_user *user = authn_user_from_row(r->res, 0, 0, &active);
-	const struct app *app = io_thread_app(ctx->thread);
-	char *access = NULL;
-	if (!user || token_issue(&app->tokens, user->id, auth_role_name(user->role),
-	                         user->token_version, (int64_t)time(NULL), &access, NULL) < 0) {
-		auth_user_free(user);
+	if (!user) {
 		change_free(c);
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return;
 	}
 	const char *fields[] = {"request_id", ctx->request_id, "login", user->login, NULL, NULL};
 	log_event(LOG_LEVEL_INFO, "password changed; other sessions ended", fields);
-	json_t *body = json_pack("{s:s, s:s, s:i, s:s, s:o}", "access_token", access, "token_type",
-	                         "Bearer", "expires_in", app->cfg.auth_access_ttl_s, "refresh_token",
-	                         c->refresh, "user", authn_user_json(user));
-	free(access);
-	auth_user_free(user);
+	char refresh[sizeof(c->refresh)];
+	memcpy(refresh, c->refresh, sizeof(refresh));
 	change_free(c);
-	http_reply_json(ctx, 200, body);
+	auth_reply_session(ctx, 200, user, refresh);
+	explicit_bzero(refresh, sizeof(refresh));
 }
 
 static void new_hashed(const char *encoded, void *arg)

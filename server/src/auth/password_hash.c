@@ -69,6 +69,17 @@ static void job_done(void *arg)
 	free(job);
 }
 
+/* Queues a job; on failure wipes and frees it. Returns 0 or -1. */
+static int job_submit(struct worker_pool *pool, struct event_base *origin, struct hash_job *job)
+{
+	if (workers_submit(pool, job_run, job_done, job, origin) < 0) {
+		explicit_bzero(job, sizeof(*job));
+		free(job);
+		return -1;
+	}
+	return 0;
+}
+
 static struct hash_job *job_new(const char *password, size_t len)
 {
 	if (len > PASSWORD_MAX_BYTES)
@@ -89,12 +100,7 @@ int password_hash_async(struct worker_pool *pool, struct event_base *origin, con
 		return -1;
 	job->hash_cb = cb;
 	job->arg = arg;
-	if (workers_submit(pool, job_run, job_done, job, origin) < 0) {
-		explicit_bzero(job, sizeof(*job));
-		free(job);
-		return -1;
-	}
-	return 0;
+	return job_submit(pool, origin, job);
 }
 
 int password_verify_async(struct worker_pool *pool, struct event_base *origin,
@@ -113,10 +119,5 @@ int password_verify_async(struct worker_pool *pool, struct event_base *origin,
 	job->verify = true;
 	job->verify_cb = cb;
 	job->arg = arg;
-	if (workers_submit(pool, job_run, job_done, job, origin) < 0) {
-		explicit_bzero(job, sizeof(*job));
-		free(job);
-		return -1;
-	}
-	return 0;
+	return job_submit(pool, origin, job);
 }

@@ -921,6 +921,32 @@ static void batch_fail_cb(evutil_socket_t fd, short what, void *arg)
 	free(f);
 }
 
+/*
+ * Copies n parameter strings into one new buffer (returned; the caller frees
+ * it) and points out[i] at the copies; NULL parameters (SQL NULL) stay NULL.
+ * Returns NULL when out of memory.
+ */
+static char *copy_params(const char *const *params, int n, const char **out)
+{
+	size_t total = 0;
+	for (int i = 0; i < n; i++)
+		total += params[i] ? strlen(params[i]) + 1 : 0;
+	char *buf = malloc(total ? total : 1);
+	if (!buf)
+		return NULL;
+	char *p = buf;
+	for (int i = 0; i < n; i++) {
+		out[i] = NULL;
+		if (!params[i])
+			continue;
+		size_t len = strlen(params[i]) + 1;
+		memcpy(p, params[i], len);
+		out[i] = p;
+		p += len;
+	}
+	return buf;
+}
+
 /* Checks that a lease can start an operation; defers a failure if not. */
 static bool lease_ready(struct db_conn *c, db_result_cb cb, void *arg)
 {
@@ -945,24 +971,10 @@ void db_lease_query(struct db_conn *c, const struct db_statement *stmt, const ch
 {
 	if (!lease_ready(c, cb, arg))
 		return;
-	size_t total = 0;
-	for (int i = 0; i < stmt->nparams; i++)
-		total += params[i] ? strlen(params[i]) + 1 : 0;
-	c->param_buf = malloc(total ? total : 1);
+	c->param_buf = copy_params(params, stmt->nparams, c->params);
 	if (!c->param_buf) {
 		defer_result(c->pool, cb, arg, DB_OVERLOADED, "out of memory");
 		return;
-	}
-	char *out = c->param_buf;
-	for (int i = 0; i < stmt->nparams; i++) {
-		if (!params[i]) {
-			c->params[i] = NULL; /* SQL NULL */
-			continue;
-		}
-		size_t n = strlen(params[i]) + 1;
-		memcpy(out, params[i], n);
-		c->params[i] = out;
-		out += n;
 	}
 	c->stmt = stmt;
 	c->nparams = stmt->nparams;
@@ -1141,23 +1153,11 @@ void db_query(struct db_pool *p, const struct db_statement *stmt, const char *co
 	q->cb = cb;
 	q->arg = arg;
 	/* The caller's params may not outlive this call: copy them now. */
-	size_t total = 0;
-	for (int i = 0; i < stmt->nparams; i++)
-		total += params[i] ? strlen(params[i]) + 1 : 0;
-	char *buf = malloc(total ? total : 1);
+	char *buf = copy_params(params, stmt->nparams, q->params);
 	if (!buf) {
 		free(q);
 		defer_result(p, cb, arg, DB_OVERLOADED, "out of memory");
 		return;
-	}
-	char *out = buf;
-	for (int i = 0; i < stmt->nparams; i++) {
-		if (!params[i])
-			continue;
-		size_t n = strlen(params[i]) + 1;
-		memcpy(out, params[i], n);
-		q->params[i] = out;
-		out += n;
 	}
 	q->buf = buf;
 	db_acquire(p, single_lease_cb, q);
