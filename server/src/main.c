@@ -289,7 +289,7 @@ static int cmd_useradd(int argc, char **argv)
 	const char *unit = "", *area = "";
 	char cells[4096] = "";
 	size_t cells_len = 0;
-	for (int i = 2; i < argc; i++) {
+	for (int i = 2; i < argc; i += 2) { /* options come in pairs: --name value */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
 			goto usage;
@@ -308,7 +308,6 @@ static int cmd_useradd(int argc, char **argv)
 			cells_len += (size_t)n;
 		} else
 			goto usage;
-		i++;
 	}
 	if (!login || !role || auth_role_from_name(role) < 0)
 		goto usage;
