@@ -122,6 +122,12 @@ cmd_build() {
 	if sanitize; then build_asan; else build_main; fi
 }
 
+asan_bin() {
+	local d=$ASAN_DIR
+	[[ $d == /* ]] || d="$ROOT/$d"
+	echo "$d/server/gridd"
+}
+
 gridd_bin() {
 	local d=$BUILD_DIR
 	sanitize && d=$ASAN_DIR
@@ -350,6 +356,12 @@ cmd_test() {
 	if (( ${#api_files[@]} )); then
 		local -a nargs
 		read -r -a nargs <<<"$(node_test_args)"
+		if (( with_asan )) && ! sanitize; then
+			# The same tests against the ASan+UBSan gridd: a memory error aborts
+			# it, and a leak makes it exit non-zero when stopped.
+			suite "API tests against the ASan+UBSan gridd" \
+				env GRIDD_BIN="$(asan_bin)" node --test "${nargs[@]}" "${api_files[@]}"
+		fi
 		suite "API tests (gridd + PostgreSQL)" node --test "${nargs[@]}" "${api_files[@]}"
 	fi
 
