@@ -37,6 +37,10 @@ void users_get(struct http_context *ctx);
 void users_update(struct http_context *ctx);
 int users_register_statements(void);
 
+void cells_locate(struct http_context *ctx);
+void cells_get(struct http_context *ctx);
+int cells_register_statements(void);
+
 void testing_post_echo(struct http_context *ctx);
 void testing_get_sleep(struct http_context *ctx);
 void testing_post_transaction(struct http_context *ctx);

@@ -23,6 +23,7 @@ static const struct {
 	{"auth.login", PUBLIC},
 	{"auth.logout", PUBLIC},
 	{"auth.refresh", PUBLIC},
+	{"cells.read", ROLES_ANY},
 	{"health.read", PUBLIC},
 	{"me.password", ROLES_ANY},
 	{"me.read", ROLES_ANY},

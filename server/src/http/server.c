@@ -276,7 +276,7 @@ void http_reply_empty(struct http_context *ctx, int status)
 static void reply_serialized(struct http_context *ctx, int status, const char *content_type,
                              json_t *body)
 {
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(body);
 	if (!text) {
 		static const char fallback[] =
