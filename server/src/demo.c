@@ -143,6 +143,8 @@ static int demo_city(PGconn *pg)
 	return 0;
 }
 
+extern const char demo_categories_sql[]; /* server/data/demo_categories.sql */
+
 int demo_load(const char *conninfo, const char *password)
 {
 	size_t len = strlen(password);
@@ -162,7 +164,16 @@ int demo_load(const char *conninfo, const char *password)
 		PQfinish(pg);
 		return 1;
 	}
-	printf("demo city: 东城区 (110101), 2 streets, 4 communities, 24 grid cells, %d units\n",
+	PGresult *cr = PQexec(pg, demo_categories_sql);
+	if (PQresultStatus(cr) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "gridd demo: categories: %s", PQresultErrorMessage(cr));
+		PQclear(cr);
+		PQfinish(pg);
+		return 1;
+	}
+	PQclear(cr);
+	printf("demo city: 东城区 (110101), 2 streets, 4 communities, 24 grid cells, %d units, "
+	       "categories and routing rules\n",
 	       (int)(sizeof(units) / sizeof(units[0])));
 	for (size_t i = 0; i < sizeof(accounts) / sizeof(accounts[0]) && rc == 0; i++) {
 		char hash[PASSWORD_HASH_MAX];

@@ -30,6 +30,8 @@ const matrix = {
   // No cells are loaded here: reaching the handler answers 404.
   'GET /v1/cells/locate': { path: '/v1/cells/locate?lon=116.4&lat=39.9', anonymous: 401, roles: every(404) },
   'GET /v1/cells/{code}': { path: '/v1/cells/110101001001001', anonymous: 401, roles: every(404) },
+  'GET /v1/categories': { path: '/v1/categories', anonymous: 401, roles: every(200) },
+  'GET /v1/routing/resolve': { path: '/v1/routing/resolve?category=event:0102&cell=110101001001001', anonymous: 401, roles: every(404) },
 };
 
 let g;

@@ -24,6 +24,8 @@ static const struct route base_routes[] = {
 	{HTTP_PATCH, "/v1/users/{id}", users_update, 0, ROUTE_JSON_BODY, "users.write"},
 	{HTTP_GET, "/v1/cells/locate", cells_locate, 0, 0, "cells.read"},
 	{HTTP_GET, "/v1/cells/{code}", cells_get, 0, 0, "cells.read"},
+	{HTTP_GET, "/v1/categories", categories_list, 0, 0, "categories.read"},
+	{HTTP_GET, "/v1/routing/resolve", routing_resolve, 0, 0, "routing.read"},
 };
 
 static const struct route test_routes[] = {
@@ -54,7 +56,8 @@ int routes_register_statements(void)
 {
 	if (health_register_statements() < 0 || authn_register_statements() < 0 ||
 	    auth_register_statements() < 0 || me_register_statements() < 0 ||
-	    users_register_statements() < 0 || cells_register_statements() < 0)
+	    users_register_statements() < 0 || cells_register_statements() < 0 ||
+	    categories_register_statements() < 0)
 		return -1;
 	if (testing_register_statements() < 0)
 		return -1;

@@ -41,6 +41,10 @@ void cells_locate(struct http_context *ctx);
 void cells_get(struct http_context *ctx);
 int cells_register_statements(void);
 
+void categories_list(struct http_context *ctx);
+void routing_resolve(struct http_context *ctx);
+int categories_register_statements(void);
+
 void testing_post_echo(struct http_context *ctx);
 void testing_get_sleep(struct http_context *ctx);
 void testing_post_transaction(struct http_context *ctx);
