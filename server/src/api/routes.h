@@ -45,6 +45,11 @@ void categories_list(struct http_context *ctx);
 void routing_resolve(struct http_context *ctx);
 int categories_register_statements(void);
 
+void calendar_get(struct http_context *ctx);
+void calendar_put(struct http_context *ctx);
+void deadline_get(struct http_context *ctx);
+int calendar_register_statements(void);
+
 void testing_post_echo(struct http_context *ctx);
 void testing_get_sleep(struct http_context *ctx);
 void testing_post_transaction(struct http_context *ctx);

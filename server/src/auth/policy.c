@@ -23,6 +23,8 @@ static const struct {
 	{"auth.login", PUBLIC},
 	{"auth.logout", PUBLIC},
 	{"auth.refresh", PUBLIC},
+	{"calendar.read", ROLES_ANY},
+	{"calendar.write", ADMIN},
 	{"categories.read", ROLES_ANY},
 	{"cells.read", ROLES_ANY},
 	{"health.read", PUBLIC},

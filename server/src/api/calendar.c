@@ -1,0 +1,428 @@
+/*
+ * calendar.c - the working calendar (工作日历) and deadlines on it.
+ *
+ * GET /v1/calendar/{year}       periods, offset and the year's exceptions
+ * PUT /v1/calendar/{year}       {exceptions: [{date, kind: holiday|workday, name?, pattern?}]}
+ *                               replaces the year's holidays and make-up days (admins)
+ * GET /v1/deadline?start=&amount=&unit=   or   ?start=&category=[&urgent=true]
+ *                               the due time computed on the stored calendar
+ *                               (domain/deadline.c), with the working time between
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "api/routes.h"
+#include "domain/calendar.h"
+#include "domain/deadline.h"
+#include "domain/rfc3339.h"
+#include "http/response.h"
+#include "http/server.h"
+
+static const char *const weekdays[7] = {"monday", "tuesday", "wednesday", "thursday",
+	                                "friday", "saturday", "sunday"};
+
+static struct db_statement statements[] = {
+	{"calendar_year",
+	 "SELECT to_char(day, 'YYYY-MM-DD'), kind, coalesce(pattern, ''), coalesce(name, '')"
+	 " FROM calendar_exceptions WHERE extract(year FROM day) = $1::int ORDER BY day",
+	 1, 0},
+	{"calendar_clear", "DELETE FROM calendar_exceptions WHERE extract(year FROM day) = $1::int", 1, 0},
+	{"calendar_fill",
+	 "INSERT INTO calendar_exceptions (day, kind, pattern, name)"
+	 " SELECT (e->>'date')::date, e->>'kind', nullif(e->>'pattern', ''), nullif(e->>'name', '')"
+	 " FROM jsonb_array_elements($1::jsonb) e",
+	 1, 0},
+	{"calendar_window",
+	 "SELECT to_char(day, 'YYYY-MM-DD'), kind, coalesce(pattern, 'monday') FROM calendar_exceptions"
+	 " WHERE day BETWEEN to_timestamp($1::float8)::date - 7 AND to_timestamp($1::float8)::date + 1100"
+	 " ORDER BY day",
+	 1, 0},
+	{"calendar_category_limit",
+	 "SELECT limit_value, limit_unit, coalesce(urgent_limit_value, limit_value),"
+	 " coalesce(urgent_limit_unit, limit_unit) FROM categories"
+	 " WHERE kind = $1 AND code = $2 AND char_length(code) = 4",
+	 2, 0},
+};
+enum { STMT_YEAR, STMT_CLEAR, STMT_FILL, STMT_WINDOW, STMT_LIMIT };
+
+int calendar_register_statements(void)
+{
+	return db_register_statements(statements, (int)(sizeof(statements) / sizeof(statements[0])));
+}
+
+static int path_year(struct http_context *ctx)
+{
+	size_t len;
+	const char *s = route_param(&ctx->match, "year", &len);
+	if (!s || len != 4 || strspn(s, "0123456789") < 4)
+		return 0;
+	int y = atoi(s);
+	return y >= 2000 && y <= 2100 ? y : 0;
+}
+
+static json_t *periods_json(const struct calendar *cal)
+{
+	json_t *week = json_object();
+	for (int d = 0; d < 7; d++) {
+		json_t *list = json_array();
+		for (int i = 0; i < cal->week[d].count; i++) {
+			char a[16], b[16];
+			snprintf(a, sizeof(a), "%02d:%02d", cal->week[d].period[i].start_minute / 60,
+			         cal->week[d].period[i].start_minute % 60);
+			snprintf(b, sizeof(b), "%02d:%02d", cal->week[d].period[i].end_minute / 60,
+			         cal->week[d].period[i].end_minute % 60);
+			json_array_append_new(list, json_pack("[s, s]", a, b));
+		}
+		json_object_set_new(week, weekdays[d], list);
+	}
+	return week;
+}
+
+/* ---- GET ---- */
+
+static void year_loaded(const struct db_result *r, void *arg)
+{
+	struct http_context *ctx = arg;
+	if (r->status != DB_OK) {
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	struct calendar *cal = calloc(1, sizeof(*cal));
+	if (!cal) {
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	calendar_init_default(cal);
+	json_t *list = json_array();
+	for (int i = 0; i < PQntuples(r->res); i++) {
+		json_t *e = json_pack("{s:s, s:s}", "date", PQgetvalue(r->res, i, 0), "kind",
+		                      PQgetvalue(r->res, i, 1));
+		if (*PQgetvalue(r->res, i, 2))
+			json_object_set_new(e, "pattern", json_string(PQgetvalue(r->res, i, 2)));
+		if (*PQgetvalue(r->res, i, 3))
+			json_object_set_new(e, "name", json_string(PQgetvalue(r->res, i, 3)));
+		json_array_append_new(list, e);
+	}
+	int year = path_year(ctx);
+	json_t *body = json_pack("{s:i, s:s, s:i, s:o, s:o}", "year", year, "time_zone", "Asia/Shanghai",
+	                         "utc_offset_minutes", cal->utc_offset_minutes, "periods",
+	                         periods_json(cal), "exceptions", list);
+	free(cal);
+	http_reply_json(ctx, 200, body);
+}
+
+void calendar_get(struct http_context *ctx)
+{
+	int year = path_year(ctx);
+	if (!year) {
+		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "calendars exist for the years 2000 to 2100", NULL);
+		return;
+	}
+	char text[8];
+	snprintf(text, sizeof(text), "%d", year);
+	const char *params[] = {text};
+	db_query(io_thread_db(ctx->thread), &statements[STMT_YEAR], params, year_loaded, ctx);
+}
+
+/* ---- PUT ---- */
+
+struct year_write {
+	struct http_context *ctx;
+	struct db_conn *lease;
+	char year[8];
+	char *json;    /* the validated exceptions, owned */
+};
+
+static void year_written(const struct db_batch_result *r, void *arg)
+{
+	struct year_write *w = arg;
+	struct http_context *ctx = w->ctx;
+	db_release(w->lease);
+	free(w->json);
+	free(w);
+	if (r->status != DB_OK) {
+		struct db_result one = {r->status, NULL, r->sqlstate, r->message};
+		api_reply_db_failure(ctx, &one);
+		return;
+	}
+	calendar_get(ctx);
+}
+
+static void year_leased(struct db_conn *lease, enum db_status status, void *arg)
+{
+	struct year_write *w = arg;
+	if (status != DB_OK) {
+		struct http_context *ctx = w->ctx;
+		struct db_result r = {status, NULL, "", db_status_name(status)};
+		free(w->json);
+		free(w);
+		api_reply_db_failure(ctx, &r);
+		return;
+	}
+	w->lease = lease;
+	const char *clear[] = {w->year};
+	const char *fill[] = {w->json};
+	struct db_batch_step steps[] = {{&statements[STMT_CLEAR], clear}, {&statements[STMT_FILL], fill}};
+	db_lease_batch(lease, steps, 2, year_written, w);
+}
+
+void calendar_put(struct http_context *ctx)
+{
+	int year = path_year(ctx);
+	if (!year) {
+		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "calendars exist for the years 2000 to 2100", NULL);
+		return;
+	}
+	json_t *list = json_object_get(ctx->body, "exceptions");
+	json_t *errors = NULL;
+	if (!json_is_array(list) || json_array_size(list) > 366) {
+		problem_add_error(&errors, "/exceptions", "an array of at most 366 dated exceptions");
+		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
+		return;
+	}
+	/* Checked with the calendar module itself: real dates, ascending, no repeats. */
+	struct calendar *check = calloc(1, sizeof(*check));
+	json_t *clean = json_array();
+	if (!check || !clean) {
+		free(check);
+		json_decref(clean);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	calendar_init_default(check);
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e) {
+		char pointer[48];
+		snprintf(pointer, sizeof(pointer), "/exceptions/%zu", i);
+		const char *date = json_string_value(json_object_get(e, "date"));
+		const char *kind = json_string_value(json_object_get(e, "kind"));
+		const char *pattern = json_string_value(json_object_get(e, "pattern"));
+		const char *name = json_string_value(json_object_get(e, "name"));
+		struct calendar_exception_spec spec = {{0, 0, 0}, CALENDAR_HOLIDAY, CALENDAR_MONDAY};
+		int y = 0, m = 0, d = 0, used = 0;
+		if (!date || sscanf(date, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 || used != 10 ||
+		    strlen(date) != 10 || y != year) {
+			char detail[64];
+			snprintf(detail, sizeof(detail), "date: YYYY-MM-DD in %d", year);
+			problem_add_error(&errors, pointer, detail);
+			continue;
+		}
+		spec.date = (struct calendar_date){y, m, d};
+		if (!kind || (strcmp(kind, "holiday") != 0 && strcmp(kind, "workday") != 0)) {
+			problem_add_error(&errors, pointer, "kind: holiday or workday (a make-up working day, 调休)");
+			continue;
+		}
+		spec.kind = strcmp(kind, "holiday") == 0 ? CALENDAR_HOLIDAY : CALENDAR_MAKEUP_WORKDAY;
+		if (pattern) {
+			int w = -1;
+			for (int k = 0; k < 7; k++)
+				if (strcmp(pattern, weekdays[k]) == 0)
+					w = k;
+			if (w < 0 || spec.kind != CALENDAR_MAKEUP_WORKDAY) {
+				problem_add_error(&errors, pointer, "pattern: a weekday name, for workdays only");
+				continue;
+			}
+			spec.pattern = (enum calendar_weekday)w;
+		}
+		if (name && strlen(name) > 180) {
+			problem_add_error(&errors, pointer, "name: at most 60 characters");
+			continue;
+		}
+		enum calendar_status st = calendar_add_exceptions(check, &spec, 1, NULL);
+		if (st == CALENDAR_OK && check->exception_count >= 2 &&
+		    check->exceptions[check->exception_count - 1].day !=
+		            calendar_days_from_civil(y, m, d))
+			st = CALENDAR_ERR_NOT_SORTED;
+		if (st != CALENDAR_OK) {
+			problem_add_error(&errors, pointer, st == CALENDAR_ERR_DUPLICATE
+			                                            ? "this date is listed twice"
+			                                    : st == CALENDAR_ERR_NOT_SORTED
+			                                            ? "list the dates in ascending order"
+			                                            : calendar_status_text(st));
+			continue;
+		}
+		json_array_append_new(clean, json_pack("{s:s, s:s, s:s, s:s}", "date", date, "kind", kind,
+		                                       "pattern", pattern ? pattern : "", "name",
+		                                       name ? name : ""));
+	}
+	free(check);
+	if (errors) {
+		json_decref(clean);
+		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
+		return;
+	}
+	struct year_write *w = calloc(1, sizeof(*w));
+	if (!w || !(w->json = json_dumps(clean, JSON_COMPACT))) {
+		free(w);
+		json_decref(clean);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	json_decref(clean);
+	w->ctx = ctx;
+	snprintf(w->year, sizeof(w->year), "%d", year);
+	db_acquire(io_thread_db(ctx->thread), year_leased, w);
+}
+
+/* ---- deadline preview ---- */
+
+struct deadline_req {
+	struct http_context *ctx;
+	struct db_conn *lease;
+	int64_t start;
+	int32_t amount;
+	enum deadline_unit unit;
+	char kind[16], code[8];
+	bool urgent;
+	bool by_category;
+};
+
+static void deadline_free(struct deadline_req *q)
+{
+	if (q->lease)
+		db_release(q->lease);
+	free(q);
+}
+
+static void window_loaded(const struct db_result *r, void *arg)
+{
+	struct deadline_req *q = arg;
+	struct http_context *ctx = q->ctx;
+	if (r->status != DB_OK) {
+		deadline_free(q);
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	struct calendar *cal = calloc(1, sizeof(*cal));
+	if (!cal) {
+		deadline_free(q);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	calendar_init_default(cal);
+	for (int i = 0; i < PQntuples(r->res); i++) {
+		struct calendar_exception_spec spec = {{0, 0, 0}, CALENDAR_HOLIDAY, CALENDAR_MONDAY};
+		sscanf(PQgetvalue(r->res, i, 0), "%4d-%2d-%2d", &spec.date.year, &spec.date.month,
+		       &spec.date.day);
+		spec.kind = PQgetvalue(r->res, i, 1)[0] == 'h' ? CALENDAR_HOLIDAY : CALENDAR_MAKEUP_WORKDAY;
+		for (int k = 0; k < 7; k++)
+			if (strcmp(PQgetvalue(r->res, i, 2), weekdays[k]) == 0)
+				spec.pattern = (enum calendar_weekday)k;
+		calendar_add_exception(cal, &spec);
+	}
+	int64_t due = 0;
+	int st = deadline_add(q->start, q->amount, q->unit, cal, &due);
+	if (st != DEADLINE_OK) {
+		free(cal);
+		deadline_free(q);
+		http_reply_problem(ctx, PROBLEM_UNPROCESSABLE, deadline_status_text(st), NULL);
+		return;
+	}
+	char start[RFC3339_MAX], due_text[RFC3339_MAX];
+	rfc3339_format(q->start, cal->utc_offset_minutes, start);
+	rfc3339_format(due, cal->utc_offset_minutes, due_text);
+	json_t *body = json_pack("{s:s, s:s, s:{s:i, s:s}, s:I}", "start", start, "due_at", due_text,
+	                         "limit", "value", q->amount, "unit", deadline_unit_name(q->unit),
+	                         "working_seconds", (json_int_t)deadline_working_seconds_between(q->start, due, cal));
+	free(cal);
+	deadline_free(q);
+	http_reply_json(ctx, 200, body);
+}
+
+static void limit_loaded(const struct db_result *r, void *arg)
+{
+	struct deadline_req *q = arg;
+	struct http_context *ctx = q->ctx;
+	if (r->status != DB_OK) {
+		deadline_free(q);
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) != 1) {
+		deadline_free(q);
+		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such category", NULL);
+		return;
+	}
+	int col = q->urgent ? 2 : 0;
+	const char *unit = PQgetvalue(r->res, 0, col + 1);
+	q->amount = atoi(PQgetvalue(r->res, 0, col));
+	deadline_unit_from_name(unit, strlen(unit), &q->unit);
+	char start[32];
+	snprintf(start, sizeof(start), "%lld", (long long)q->start);
+	const char *params[] = {start};
+	db_lease_query(q->lease, &statements[STMT_WINDOW], params, window_loaded, q);
+}
+
+static void deadline_leased(struct db_conn *lease, enum db_status status, void *arg)
+{
+	struct deadline_req *q = arg;
+	if (status != DB_OK) {
+		struct http_context *ctx = q->ctx;
+		struct db_result r = {status, NULL, "", db_status_name(status)};
+		free(q);
+		api_reply_db_failure(ctx, &r);
+		return;
+	}
+	q->lease = lease;
+	if (q->by_category) {
+		const char *params[] = {q->kind, q->code};
+		db_lease_query(lease, &statements[STMT_LIMIT], params, limit_loaded, q);
+		return;
+	}
+	char start[32];
+	snprintf(start, sizeof(start), "%lld", (long long)q->start);
+	const char *params[] = {start};
+	db_lease_query(lease, &statements[STMT_WINDOW], params, window_loaded, q);
+}
+
+void deadline_get(struct http_context *ctx)
+{
+	char *start = api_query_param(ctx, "start"), *amount = api_query_param(ctx, "amount");
+	char *unit = api_query_param(ctx, "unit"), *category = api_query_param(ctx, "category");
+	char *urgent = api_query_param(ctx, "urgent");
+	json_t *errors = NULL;
+	struct deadline_req *q = calloc(1, sizeof(*q));
+	if (!q) {
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		goto out;
+	}
+	q->ctx = ctx;
+	if (!start || rfc3339_parse(start, strlen(start), &q->start) < 0)
+		problem_add_error(&errors, "/query/start", "an RFC 3339 time, e.g. 2026-10-01T09:00:00+08:00");
+	if (category) {
+		const char *colon = strchr(category, ':');
+		q->by_category = true;
+		if (!colon || strlen(colon + 1) != 4 || (size_t)(colon - category) >= sizeof(q->kind))
+			problem_add_error(&errors, "/query/category", "a minor category such as event:0102");
+		else {
+			snprintf(q->kind, sizeof(q->kind), "%.*s", (int)(colon - category), category);
+			snprintf(q->code, sizeof(q->code), "%s", colon + 1);
+		}
+		q->urgent = urgent && strcmp(urgent, "true") == 0;
+	} else {
+		char *end = NULL;
+		errno = 0;
+		long n = amount ? strtol(amount, &end, 10) : 0;
+		if (!amount || errno || *end || n < 0 || n > 100000)
+			problem_add_error(&errors, "/query/amount", "a whole number from 0 to 100000 (or give category)");
+		q->amount = (int32_t)n;
+		if (!unit || deadline_unit_from_name(unit, strlen(unit), &q->unit) < 0)
+			problem_add_error(&errors, "/query/unit", "working_minutes, working_hours, working_days, calendar_minutes, calendar_hours or calendar_days");
+	}
+	if (errors) {
+		free(q);
+		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
+		goto out;
+	}
+	db_acquire(io_thread_db(ctx->thread), deadline_leased, q);
+out:
+	free(start);
+	free(amount);
+	free(unit);
+	free(category);
+	free(urgent);
+}

@@ -1,0 +1,95 @@
+// The working calendar through the API: loading a year with National Day and
+// its make-up days, and deadlines computed on it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createDatabase, migrate, startGridd } from './lib/harness.mjs';
+import { assertProblem, assertMatchesContract } from './lib/contract.mjs';
+import { login, client } from './lib/session.mjs';
+
+const PASSWORD = 'demo-city-tests-2026';
+let g, admin, worker;
+
+// A Golden Week block: 1-7 October holidays (Thu-Wed, the weekend inside it
+// counted as usual) with make-up working days on Sunday 20 September and
+// Saturday 10 October (worked with Friday's periods).
+const GOLDEN_WEEK = [
+  { date: '2026-09-20', kind: 'workday', name: '国庆调休' },
+  ...['01', '02', '05', '06', '07'].map((d) => ({ date: `2026-10-${d}`, kind: 'holiday', name: '国庆节' })),
+  { date: '2026-10-10', kind: 'workday', pattern: 'friday', name: '国庆调休' },
+];
+
+before(async () => {
+  const dbUrl = await createDatabase('calendar');
+  await migrate(dbUrl);
+  execFileSync(process.env.GRIDD_BIN, ['demo'], { env: { ...process.env, GRIDD_DB_URL: dbUrl, GRIDD_DEMO_PASSWORD: PASSWORD } });
+  g = await startGridd({ dbUrl });
+  admin = client(g.base, (await login(g.base, 'admin', PASSWORD)).access_token);
+  worker = client(g.base, (await login(g.base, 'worker1', PASSWORD)).access_token);
+});
+after(async () => { await g?.stop(); });
+
+const due = async (q) => (await (await worker('GET', `/v1/deadline?${new URLSearchParams(q)}`)).json()).due_at;
+
+test('an admin loads a year; everyone reads it', async () => {
+  const put = await admin('PUT', '/v1/calendar/2026', { exceptions: GOLDEN_WEEK });
+  const text = await put.text();
+  await assertMatchesContract('PUT', '/v1/calendar/{year}', put, text);
+  const cal = JSON.parse(text);
+  assert.equal(cal.utc_offset_minutes, 480);
+  assert.deepEqual(cal.periods.monday, [['08:30', '12:00'], ['13:30', '17:30']]);
+  assert.deepEqual(cal.periods.saturday, []);
+  assert.equal(cal.exceptions.length, 7);
+  const got = await worker('GET', '/v1/calendar/2026');
+  await assertMatchesContract('GET', '/v1/calendar/{year}', got, JSON.stringify(await got.clone().json()));
+  assert.deepEqual((await got.json()).exceptions, cal.exceptions);
+  await assertProblem(await worker('PUT', '/v1/calendar/2026', { exceptions: [] }), 403, 'forbidden');
+});
+
+test('a bad year file is refused whole, naming each bad entry', async () => {
+  const bad = await assertProblem(await admin('PUT', '/v1/calendar/2026', { exceptions: [
+    { date: '2026-10-02', kind: 'holiday' }, { date: '2026-10-01', kind: 'holiday' },
+    { date: '2025-12-31', kind: 'holiday' }, { date: '2026-02-30', kind: 'holiday' },
+    { date: '2026-10-03', kind: 'vacation' }, { date: '2026-10-04', kind: 'holiday', pattern: 'monday' },
+  ] }), 400, 'validation');
+  assert.deepEqual(bad.errors.map((e) => e.pointer),
+    ['/exceptions/1', '/exceptions/2', '/exceptions/3', '/exceptions/4', '/exceptions/5']);
+  const still = await (await worker('GET', '/v1/calendar/2026')).json();
+  assert.equal(still.exceptions.length, 7, 'nothing was replaced');
+  await assertProblem(await admin('GET', '/v1/calendar/1999'), 404, 'not-found');
+});
+
+test('dispatch across National Day: working hours skip the holidays and the weekend inside them', async () => {
+  // Wed 30 Sep 16:00 + 4 working hours: 1.5 h that day, then Thursday 8 October 08:30 + 2.5 h.
+  const res = await worker('GET', '/v1/deadline?' + new URLSearchParams({ start: '2026-09-30T16:00:00+08:00', amount: 4, unit: 'working_hours' }));
+  const text = await res.text();
+  await assertMatchesContract('GET', '/v1/deadline', res, text);
+  const body = JSON.parse(text);
+  assert.equal(body.due_at, '2026-10-08T11:00:00+08:00');
+  assert.equal(body.working_seconds, 4 * 3600);
+});
+
+test('the make-up Saturday is a working day with Friday periods', async () => {
+  // Fri 9 Oct 17:00 + 1 working hour: 0.5 h Friday, 0.5 h on the make-up Saturday.
+  assert.equal(await due({ start: '2026-10-09T17:00:00+08:00', amount: 1, unit: 'working_hours' }), '2026-10-10T09:00:00+08:00');
+  // Without the make-up day it would have been Monday 12 October.
+  assert.equal(await due({ start: '2026-10-16T17:00:00+08:00', amount: 1, unit: 'working_hours' }), '2026-10-19T09:00:00+08:00');
+  // The make-up Sunday before the holiday counts too: received on Saturday,
+  // work starts Sunday 08:30 (not Monday).
+  assert.equal(await due({ start: '2026-09-19T10:00:00+08:00', amount: 1, unit: 'working_hours' }), '2026-09-20T09:30:00+08:00');
+  // One working day from then is Monday at the same clock time.
+  assert.equal(await due({ start: '2026-09-19T10:00:00+08:00', amount: 1, unit: 'working_days' }), '2026-09-21T08:30:00+08:00');
+});
+
+test('category limits: 暴露垃圾 4 working hours, urgent 2 calendar hours; calendar hours ignore holidays', async () => {
+  assert.equal(await due({ start: '2026-09-30T16:00:00+08:00', category: 'event:0102' }), '2026-10-08T11:00:00+08:00');
+  assert.equal(await due({ start: '2026-09-30T16:00:00+08:00', category: 'event:0102', urgent: 'true' }), '2026-09-30T18:00:00+08:00');
+  assert.equal(await due({ start: '2026-10-01T10:00:00+08:00', amount: 5, unit: 'calendar_hours' }), '2026-10-01T15:00:00+08:00');
+  await assertProblem(await worker('GET', '/v1/deadline?start=2026-10-01T10:00:00Z&category=event:0999'), 404, 'not-found');
+});
+
+test('bad deadline queries are 400 with each field named', async () => {
+  const bad = await assertProblem(await worker('GET', '/v1/deadline?start=tomorrow&amount=-1&unit=fortnights'), 400, 'validation');
+  assert.deepEqual(bad.errors.map((e) => e.pointer), ['/query/start', '/query/amount', '/query/unit']);
+  await assertProblem(await worker('GET', '/v1/deadline?start=2026-10-01T10:00:00'), 400, 'validation');
+});
