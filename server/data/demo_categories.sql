@@ -77,3 +77,34 @@ SELECT * FROM (VALUES
  ('event', '0102', NULL, '110101002002006', 2, 5, '景山后街网格由城管执法队处置')
 ) AS r(category_kind, category_code, area_code, cell_code, unit_id, priority, note)
 WHERE NOT EXISTS (SELECT 1 FROM routing_rules);
+
+-- The 2026 national holidays and make-up working days (调休), as in the State
+-- Council's notice for 2026 as recalled here without access to it: check the
+-- official notice (国务院办公厅关于2026年部分节假日安排的通知) before relying on it,
+-- and load the real year with PUT /v1/calendar/2026.
+INSERT INTO calendar_exceptions (day, kind, pattern, name)
+SELECT d::date, k, p, n FROM (VALUES
+ ('2026-01-01', 'holiday', NULL, '元旦'), ('2026-01-02', 'holiday', NULL, '元旦'),
+ ('2026-01-03', 'holiday', NULL, '元旦'), ('2026-01-04', 'workday', NULL, '元旦调休'),
+ ('2026-02-14', 'workday', NULL, '春节调休'),
+ ('2026-02-15', 'holiday', NULL, '春节'), ('2026-02-16', 'holiday', NULL, '春节'),
+ ('2026-02-17', 'holiday', NULL, '春节'), ('2026-02-18', 'holiday', NULL, '春节'),
+ ('2026-02-19', 'holiday', NULL, '春节'), ('2026-02-20', 'holiday', NULL, '春节'),
+ ('2026-02-21', 'holiday', NULL, '春节'), ('2026-02-22', 'holiday', NULL, '春节'),
+ ('2026-02-23', 'holiday', NULL, '春节'), ('2026-02-28', 'workday', NULL, '春节调休'),
+ ('2026-04-04', 'holiday', NULL, '清明节'), ('2026-04-05', 'holiday', NULL, '清明节'),
+ ('2026-04-06', 'holiday', NULL, '清明节'),
+ ('2026-05-01', 'holiday', NULL, '劳动节'), ('2026-05-02', 'holiday', NULL, '劳动节'),
+ ('2026-05-03', 'holiday', NULL, '劳动节'), ('2026-05-04', 'holiday', NULL, '劳动节'),
+ ('2026-05-05', 'holiday', NULL, '劳动节'), ('2026-05-09', 'workday', NULL, '劳动节调休'),
+ ('2026-06-19', 'holiday', NULL, '端午节'), ('2026-06-20', 'holiday', NULL, '端午节'),
+ ('2026-06-21', 'holiday', NULL, '端午节'),
+ ('2026-09-20', 'workday', NULL, '国庆节调休'),
+ ('2026-09-25', 'holiday', NULL, '中秋节'), ('2026-09-26', 'holiday', NULL, '中秋节'),
+ ('2026-09-27', 'holiday', NULL, '中秋节'),
+ ('2026-10-01', 'holiday', NULL, '国庆节'), ('2026-10-02', 'holiday', NULL, '国庆节'),
+ ('2026-10-03', 'holiday', NULL, '国庆节'), ('2026-10-04', 'holiday', NULL, '国庆节'),
+ ('2026-10-05', 'holiday', NULL, '国庆节'), ('2026-10-06', 'holiday', NULL, '国庆节'),
+ ('2026-10-07', 'holiday', NULL, '国庆节'), ('2026-10-10', 'workday', NULL, '国庆节调休')
+) AS e(d, k, p, n)
+WHERE NOT EXISTS (SELECT 1 FROM calendar_exceptions WHERE extract(year FROM day) = 2026);
