@@ -158,41 +158,26 @@ run_cleanup() {
 	fi
 }
 
-# The demo accounts' password: GRIDD_DEMO_PASSWORD, else one generated at the
-# first run and kept in var/demo-password.
-demo_password() {
-	local file="$ROOT/var/demo-password"
-	if [[ -n ${GRIDD_DEMO_PASSWORD:-} ]]; then
-		printf '%s\n' "$GRIDD_DEMO_PASSWORD"
-		return
-	fi
+# kept_secret FILE LENGTH: a random [A-Za-z0-9] secret made at the first run
+# and kept (mode 600) in FILE, so it stays the same across runs.
+kept_secret() {
+	local file=$1 length=$2
 	if [[ ! -s $file ]]; then
-		# tr ends on SIGPIPE once head has its 16 characters: that is expected.
-		(umask 077; set +o pipefail; LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom 2>/dev/null | head -c 16 >"$file.tmp")
-		[[ $(wc -c <"$file.tmp") -eq 16 ]] || die "could not generate a demo password"
+		# tr ends on SIGPIPE once head has enough characters: that is expected.
+		(umask 077; set +o pipefail; LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom 2>/dev/null | head -c "$length" >"$file.tmp")
+		[[ $(wc -c <"$file.tmp") -eq $length ]] || die "could not generate a secret for $file"
 		echo >>"$file.tmp"
 		mv -f "$file.tmp" "$file"
 	fi
 	head -n 1 "$file"
 }
 
+# The demo accounts' password: GRIDD_DEMO_PASSWORD, else var/demo-password.
+demo_password() { echo "${GRIDD_DEMO_PASSWORD:-$(kept_secret "$ROOT/var/demo-password" 16)}"; }
+
 # The access token secret of the local instance: GRIDD_AUTH_JWT_SECRET, else
-# one generated at the first run and kept in var/jwt-secret, so sessions
-# survive a restart of `run`.
-jwt_secret() {
-	local file="$ROOT/var/jwt-secret"
-	if [[ -n ${GRIDD_AUTH_JWT_SECRET:-} ]]; then
-		printf '%s\n' "$GRIDD_AUTH_JWT_SECRET"
-		return
-	fi
-	if [[ ! -s $file ]]; then
-		(umask 077; set +o pipefail; LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom 2>/dev/null | head -c 48 >"$file.tmp")
-		[[ $(wc -c <"$file.tmp") -eq 48 ]] || die "could not generate a token secret"
-		echo >>"$file.tmp"
-		mv -f "$file.tmp" "$file"
-	fi
-	head -n 1 "$file"
-}
+# var/jwt-secret, so sessions survive a restart of `run`.
+jwt_secret() { echo "${GRIDD_AUTH_JWT_SECRET:-$(kept_secret "$ROOT/var/jwt-secret" 48)}"; }
 
 cmd_run() {
 	cmd_deps

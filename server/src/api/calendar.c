@@ -333,6 +333,15 @@ static void window_loaded(const struct db_result *r, void *arg)
 	http_reply_json(ctx, 200, body);
 }
 
+/* Loads the exceptions around the start; window_loaded computes the deadline. */
+static void load_window(struct deadline_req *q)
+{
+	char start[32];
+	snprintf(start, sizeof(start), "%lld", (long long)q->start);
+	const char *params[] = {start};
+	db_lease_query(q->lease, &statements[STMT_WINDOW], params, window_loaded, q);
+}
+
 static void limit_loaded(const struct db_result *r, void *arg)
 {
 	struct deadline_req *q = arg;
@@ -351,10 +360,7 @@ static void limit_loaded(const struct db_result *r, void *arg)
 	const char *unit = PQgetvalue(r->res, 0, col + 1);
 	q->amount = atoi(PQgetvalue(r->res, 0, col));
 	deadline_unit_from_name(unit, strlen(unit), &q->unit);
-	char start[32];
-	snprintf(start, sizeof(start), "%lld", (long long)q->start);
-	const char *params[] = {start};
-	db_lease_query(q->lease, &statements[STMT_WINDOW], params, window_loaded, q);
+	load_window(q);
 }
 
 static void deadline_leased(struct db_conn *lease, enum db_status status, void *arg)
@@ -373,10 +379,7 @@ static void deadline_leased(struct db_conn *lease, enum db_status status, void *
 		db_lease_query(lease, &statements[STMT_LIMIT], params, limit_loaded, q);
 		return;
 	}
-	char start[32];
-	snprintf(start, sizeof(start), "%lld", (long long)q->start);
-	const char *params[] = {start};
-	db_lease_query(lease, &statements[STMT_WINDOW], params, window_loaded, q);
+	load_window(q);
 }
 
 void deadline_get(struct http_context *ctx)
