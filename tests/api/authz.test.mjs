@@ -5,8 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createDatabase, migrate, startGridd } from './lib/harness.mjs';
-import { useradd, login, client } from './lib/session.mjs';
+import { createDatabase, migrate, startGridd, psql } from './lib/harness.mjs';
+import { useradd, login, client, seedCity } from './lib/session.mjs';
 
 const ROLES = ['grid_worker', 'dispatcher', 'unit_staff', 'supervisor', 'admin'];
 const every = (status) => Object.fromEntries(ROLES.map((r) => [r, status]));
@@ -27,9 +27,9 @@ const matrix = {
   'POST /v1/users': { path: '/v1/users', body: {}, anonymous: 401, roles: onlyAdmin(400) },
   'GET /v1/users/{id}': { path: '/v1/users/1', anonymous: 401, roles: onlyAdmin(200) },
   'PATCH /v1/users/{id}': { path: '/v1/users/1', body: {}, anonymous: 401, roles: onlyAdmin(400) },
-  // No cells are loaded here: reaching the handler answers 404.
+  // The point lies outside the seeded cells: reaching the handler answers 404.
   'GET /v1/cells/locate': { path: '/v1/cells/locate?lon=116.4&lat=39.9', anonymous: 401, roles: every(404) },
-  'GET /v1/cells/{code}': { path: '/v1/cells/110101001001001', anonymous: 401, roles: every(404) },
+  'GET /v1/cells/{code}': { path: '/v1/cells/110101001001001', anonymous: 401, roles: every(200) },
   'GET /v1/categories': { path: '/v1/categories', anonymous: 401, roles: every(200) },
   'GET /v1/calendar/{year}': { path: '/v1/calendar/2026', anonymous: 401, roles: every(200) },
   'PUT /v1/calendar/{year}': { path: '/v1/calendar/2026', body: { exceptions: 'none' }, anonymous: 401, roles: onlyAdmin(400) },
@@ -42,6 +42,7 @@ const tokens = {};
 before(async () => {
   const dbUrl = await createDatabase('authz');
   await migrate(dbUrl);
+  await seedCity(psql, dbUrl);
   const accounts = {
     admin: { login: 'admin', role: 'admin' },
     dispatcher: { login: 'dispatcher1', role: 'dispatcher', area: '110101' },

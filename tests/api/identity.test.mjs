@@ -3,12 +3,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDatabase, migrate, startGridd, psql } from './lib/harness.mjs';
 import { assertProblem, assertMatchesContract } from './lib/contract.mjs';
-import { useradd, login, client, PASSWORD } from './lib/session.mjs';
+import { useradd, login, client, seedCity, PASSWORD } from './lib/session.mjs';
 
 let g, dbUrl, admin;
 before(async () => {
   dbUrl = await createDatabase('identity');
   await migrate(dbUrl);
+  await seedCity(psql, dbUrl);
   await useradd(dbUrl, { login: 'admin', role: 'admin', name: '管理员' });
   g = await startGridd({ dbUrl, env: { GRIDD_AUTH_LOGIN_MAX_FAILURES: '3', GRIDD_AUTH_LOGIN_WINDOW_S: '600',
     GRIDD_AUTH_JWT_SECRET: 'an-api-test-secret-of-at-least-32-bytes' } });
@@ -138,6 +139,10 @@ test('admins create, list, read and change accounts; others may not', async () =
   const pointers = bad.errors.map((e) => e.pointer).sort();
   assert.deepEqual(pointers, ['/display_name', '/extra', '/login', '/password', '/role']);
   await assertProblem(await admin('POST', '/v1/users', { login: 'staff0', display_name: 's', role: 'unit_staff', password: 'dispatch-all-the-cases' }), 400, 'validation');
+  // Scope links must name things that exist.
+  await assertProblem(await admin('POST', '/v1/users', { login: 'staff1', display_name: 's', role: 'unit_staff', unit_id: 999, password: 'dispatch-all-the-cases' }), 400, 'validation');
+  await assertProblem(await admin('POST', '/v1/users', { login: 'walker', display_name: 'w', role: 'grid_worker', cells: ['110101009009009'], password: 'dispatch-all-the-cases' }), 400, 'validation');
+  await assertProblem(await admin('POST', '/v1/users', { login: 'far', display_name: 'f', role: 'dispatcher', area_code: '650101', password: 'dispatch-all-the-cases' }), 400, 'validation');
 
   const page1 = await (await admin('GET', '/v1/users?limit=2')).json();
   assert.equal(page1.items.length, 2);

@@ -5,6 +5,23 @@ import assert from 'node:assert/strict';
 
 export const PASSWORD = 'grid-tests-2026-pass';
 
+/**
+ * A minimal city for tests that do not load the demo: district 110101 with
+ * one street and community, cells 110101001001001..003, and units 1..9.
+ */
+export async function seedCity(psql, dbUrl) {
+  await psql(dbUrl, `
+    INSERT INTO areas (code, name, level, parent_code) VALUES
+      ('110101', '东城区', 'district', NULL), ('110101001', '东华门街道', 'street', '110101'),
+      ('110101001001', '韶九社区', 'community', '110101001');
+    INSERT INTO grid_cells (code, name, community_code, geom)
+      SELECT '110101001001' || lpad(n::text, 3, '0'), '网格' || n, '110101001001',
+             ST_Multi(ST_MakeEnvelope(116.4 + n * 0.001, 39.91, 116.401 + n * 0.001, 39.911, 4326))
+      FROM generate_series(1, 3) n;
+    INSERT INTO units (id, code, name) SELECT n, 'unit' || n, '单位' || n FROM generate_series(1, 9) n;
+    SELECT setval(pg_get_serial_sequence('units', 'id'), 9);`);
+}
+
 /** Creates an account with gridd useradd (password on stdin); returns its id. */
 export function useradd(dbUrl, { login, role, name, unit, area, cells = [] }, password = PASSWORD) {
   const args = ['useradd', '--login', login, '--role', role];
