@@ -92,4 +92,6 @@ test('bad deadline queries are 400 with each field named', async () => {
   const bad = await assertProblem(await worker('GET', '/v1/deadline?start=tomorrow&amount=-1&unit=fortnights'), 400, 'validation');
   assert.deepEqual(bad.errors.map((e) => e.pointer), ['/query/start', '/query/amount', '/query/unit']);
   await assertProblem(await worker('GET', '/v1/deadline?start=2026-10-01T10:00:00'), 400, 'validation');
+  const kind = await assertProblem(await worker('GET', '/v1/deadline?start=2026-10-01T10:00:00Z&category=weather:0102'), 400, 'validation');
+  assert.deepEqual(kind.errors.map((e) => e.pointer), ['/query/category']);
 });

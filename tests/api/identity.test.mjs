@@ -61,6 +61,30 @@ test('failed logins are throttled with 429 and Retry-After, and the password is 
   await psql(dbUrl, 'DELETE FROM login_failures');
 });
 
+test('failed logins are also counted per client address, across login names', async () => {
+  for (const name of ['ghost-a', 'ghost-b', 'ghost-c']) {
+    const r = await fetch(`${g.base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: name, password: 'whatever-it-is' }) });
+    assert.equal(r.status, 401);
+  }
+  // The fourth attempt from the same address is refused, even for a real account.
+  const blocked = await fetch(`${g.base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: 'admin', password: PASSWORD }) });
+  await assertProblem(blocked, 429, 'too-many-requests');
+  await psql(dbUrl, 'DELETE FROM login_failures');
+  assert.equal((await login(g.base, 'admin')).user.login, 'admin');
+});
+
+test('an expired refresh token is refused', async () => {
+  const id = await useradd(dbUrl, { login: 'sleeper', role: 'supervisor' });
+  const s = await login(g.base, 'sleeper');
+  await psql(dbUrl, `UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = ${id}`);
+  const res = await fetch(`${g.base}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refresh_token: s.refresh_token }) });
+  const problem = await assertProblem(res, 401, 'unauthorized');
+  assert.match(problem.detail, /expired or was revoked/);
+});
+
 test('refresh rotates; presenting a spent refresh token ends the whole family', async () => {
   await useradd(dbUrl, { login: 'rotator', role: 'supervisor' });
   const s1 = await login(g.base, 'rotator');
@@ -151,6 +175,16 @@ test('admins create, list, read and change accounts; others may not', async () =
   const dispatchers = await (await admin('GET', '/v1/users?role=dispatcher&limit=200')).json();
   assert.ok(dispatchers.items.every((x) => x.role === 'dispatcher'));
   await assertProblem(await admin('GET', '/v1/users?limit=0'), 400, 'validation');
+  // `next` is null exactly when nothing follows, also when the last page is full.
+  const everyone = await (await admin('GET', '/v1/users?limit=200')).json();
+  assert.equal(everyone.next, null);
+  const n = everyone.items.length;
+  assert.equal((await (await admin('GET', `/v1/users?limit=${n}`)).json()).next, null);
+  const short = await (await admin('GET', `/v1/users?limit=${n - 1}`)).json();
+  assert.equal(short.items.length, n - 1);
+  const rest = await (await admin('GET', `/v1/users?limit=${n - 1}&after=${short.next}`)).json();
+  assert.deepEqual(rest.items.map((u) => u.id), [everyone.items[n - 1].id]);
+  assert.equal(rest.next, null);
 
   const changed = await admin('PATCH', `/v1/users/${u.id}`, { display_name: '派遣员贰', area_code: null });
   assert.equal(changed.status, 200);

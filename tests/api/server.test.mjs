@@ -202,6 +202,28 @@ test('readyz is 503 until the schema has every migration this gridd carries', as
   assert.equal((await fetch(`${g.base}/readyz`)).status, 200);
 });
 
+test('SIGHUP reopens the log file, so a rotated log keeps receiving lines', async () => {
+  const { mkdtempSync, readFileSync, renameSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'gridd-log-'));
+  try {
+    const file = join(dir, 'gridd.log');
+    const dbUrl = await freshDb('sighup');
+    const g = await gridd({ dbUrl, env: { GRIDD_LOG_FILE: file } });
+    await (await fetch(`${g.base}/before-rotation`)).arrayBuffer();
+    await waitFor(() => readFileSync(file, 'utf8').includes('/before-rotation'));
+    renameSync(file, `${file}.1`);                 // what logrotate does
+    g.proc.kill('SIGHUP');
+    await waitFor(() => { try { return readFileSync(file, 'utf8').includes('log reopened'); } catch { return false; } });
+    await (await fetch(`${g.base}/after-rotation`)).arrayBuffer();
+    await waitFor(() => readFileSync(file, 'utf8').includes('/after-rotation'));
+    assert.ok(!readFileSync(`${file}.1`, 'utf8').includes('/after-rotation'), 'a line went to the rotated file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a bad setting stops gridd with exit code 2 and names the key', async () => {
   const r = await runGridd(['serve'], { GRIDD_DB_POOL_SIZE: '0' });
   assert.equal(r.code, 2);

@@ -148,19 +148,20 @@ void authn_dispatch(struct http_context *ctx)
 	const char *token = h + 7;
 	while (*token == ' ')
 		token++;
+	struct token_claims claims;
+	enum token_verdict v = token_verify(&io_thread_app(ctx->thread)->tokens, token, strlen(token),
+	                                    (int64_t)time(NULL), &claims);
+	if (v != TOKEN_VALID) {
+		reply_unauthorized(ctx, token_verdict_text(v), true);
+		return;
+	}
 	struct authn_pending *p = calloc(1, sizeof(*p));
 	if (!p) {
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return;
 	}
-	enum token_verdict v = token_verify(&io_thread_app(ctx->thread)->tokens, token, strlen(token),
-	                                    (int64_t)time(NULL), &p->claims);
-	if (v != TOKEN_VALID) {
-		free(p);
-		reply_unauthorized(ctx, token_verdict_text(v), true);
-		return;
-	}
 	p->ctx = ctx;
+	p->claims = claims;
 	char id[24];
 	snprintf(id, sizeof(id), "%lld", (long long)p->claims.user_id);
 	const char *params[] = {id};

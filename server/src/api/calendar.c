@@ -16,6 +16,7 @@
 #include "api/common.h"
 #include "api/routes.h"
 #include "domain/calendar.h"
+#include "domain/codes.h"
 #include "domain/deadline.h"
 #include "domain/rfc3339.h"
 #include "http/response.h"
@@ -144,8 +145,7 @@ static void year_written(const struct db_batch_result *r, void *arg)
 	free(w->json);
 	free(w);
 	if (r->status != DB_OK) {
-		struct db_result one = {r->status, NULL, r->sqlstate, r->message};
-		api_reply_db_failure(ctx, &one);
+		api_reply_batch_failure(ctx, r);
 		return;
 	}
 	calendar_get(ctx);
@@ -156,10 +156,9 @@ static void year_leased(struct db_conn *lease, enum db_status status, void *arg)
 	struct year_write *w = arg;
 	if (status != DB_OK) {
 		struct http_context *ctx = w->ctx;
-		struct db_result r = {status, NULL, "", db_status_name(status)};
 		free(w->json);
 		free(w);
-		api_reply_db_failure(ctx, &r);
+		api_reply_db_status(ctx, status);
 		return;
 	}
 	w->lease = lease;
@@ -276,7 +275,7 @@ struct deadline_req {
 	int64_t start;
 	int32_t amount;
 	enum deadline_unit unit;
-	char kind[16], code[8];
+	char kind[CODES_KIND_MAX], code[CODES_CATEGORY_LEN + 1];
 	bool urgent;
 	bool by_category;
 };
@@ -368,9 +367,8 @@ static void deadline_leased(struct db_conn *lease, enum db_status status, void *
 	struct deadline_req *q = arg;
 	if (status != DB_OK) {
 		struct http_context *ctx = q->ctx;
-		struct db_result r = {status, NULL, "", db_status_name(status)};
 		free(q);
-		api_reply_db_failure(ctx, &r);
+		api_reply_db_status(ctx, status);
 		return;
 	}
 	q->lease = lease;
@@ -397,14 +395,9 @@ void deadline_get(struct http_context *ctx)
 	if (!start || rfc3339_parse(start, strlen(start), &q->start) < 0)
 		problem_add_error(&errors, "/query/start", "an RFC 3339 time, e.g. 2026-10-01T09:00:00+08:00");
 	if (category) {
-		const char *colon = strchr(category, ':');
 		q->by_category = true;
-		if (!colon || strlen(colon + 1) != 4 || (size_t)(colon - category) >= sizeof(q->kind))
+		if (codes_parse_category_name(category, q->kind, q->code) < 0)
 			problem_add_error(&errors, "/query/category", "a minor category such as event:0102");
-		else {
-			snprintf(q->kind, sizeof(q->kind), "%.*s", (int)(colon - category), category);
-			snprintf(q->code, sizeof(q->code), "%s", colon + 1);
-		}
 		q->urgent = urgent && strcmp(urgent, "true") == 0;
 	} else {
 		char *end = NULL;

@@ -108,26 +108,6 @@ void categories_list(struct http_context *ctx)
 	db_query(io_thread_db(ctx->thread), &statements[STMT_TREE], NULL, tree_loaded, ctx);
 }
 
-/*
- * Parses "event:0102" / "component:0104" (a minor category). Returns 0 and
- * fills kind/code, or -1.
- */
-static int parse_category(const char *text, char kind[16], char code[8])
-{
-	const char *colon = text ? strchr(text, ':') : NULL;
-	if (!colon)
-		return -1;
-	size_t klen = (size_t)(colon - text), clen = strlen(colon + 1);
-	if (!((klen == 5 && strncmp(text, "event", 5) == 0) ||
-	      (klen == 9 && strncmp(text, "component", 9) == 0)))
-		return -1;
-	if (clen != 4 || codes_check_category(colon + 1, clen) != CODES_OK)
-		return -1;
-	snprintf(kind, 16, "%.*s", (int)klen, text);
-	snprintf(code, 8, "%s", colon + 1);
-	return 0;
-}
-
 static void resolved(const struct db_result *r, void *arg)
 {
 	struct http_context *ctx = arg;
@@ -166,9 +146,9 @@ void routing_resolve(struct http_context *ctx)
 {
 	char *category = api_query_param(ctx, "category");
 	char *cell = api_query_param(ctx, "cell");
-	char kind[16], code[8];
+	char kind[CODES_KIND_MAX], code[CODES_CATEGORY_LEN + 1];
 	json_t *errors = NULL;
-	if (parse_category(category, kind, code) < 0)
+	if (codes_parse_category_name(category, kind, code) < 0)
 		problem_add_error(&errors, "/query/category",
 		                  "a minor category as kind:code, e.g. event:0102 or component:0104");
 	if (!cell || codes_check_grid_cell(cell, strlen(cell)) != CODES_OK)

@@ -41,6 +41,18 @@ void api_reply_db_failure(struct http_context *ctx, const struct db_result *r)
 	}
 }
 
+void api_reply_db_status(struct http_context *ctx, enum db_status status)
+{
+	struct db_result r = {status, NULL, "", db_status_name(status)};
+	api_reply_db_failure(ctx, &r);
+}
+
+void api_reply_batch_failure(struct http_context *ctx, const struct db_batch_result *b)
+{
+	struct db_result r = {b->status, NULL, b->sqlstate, b->message};
+	api_reply_db_failure(ctx, &r);
+}
+
 void api_client_address(const struct http_context *ctx, char *buf, size_t len)
 {
 	snprintf(buf, len, "unknown");
@@ -66,18 +78,18 @@ void api_client_address(const struct http_context *ctx, char *buf, size_t len)
 	}
 }
 
-char *api_query_param(const struct http_context *ctx, const char *name)
+char *api_query_param(struct http_context *ctx, const char *name)
 {
 	if (!ctx->query)
 		return NULL;
-	struct evkeyvalq params;
-	TAILQ_INIT(&params);
-	if (evhttp_parse_query_str(ctx->query, &params) != 0) {
-		evhttp_clear_headers(&params);
-		return NULL;
+	if (!ctx->query_params) {
+		ctx->query_params = malloc(sizeof(*ctx->query_params));
+		if (!ctx->query_params)
+			return NULL;
+		TAILQ_INIT(ctx->query_params);
+		if (evhttp_parse_query_str(ctx->query, ctx->query_params) != 0)
+			evhttp_clear_headers(ctx->query_params); /* malformed: no parameters */
 	}
-	const char *v = evhttp_find_header(&params, name);
-	char *copy = v ? strdup(v) : NULL;
-	evhttp_clear_headers(&params);
-	return copy;
+	const char *v = evhttp_find_header(ctx->query_params, name);
+	return v ? strdup(v) : NULL;
 }

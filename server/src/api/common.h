@@ -14,6 +14,12 @@
  */
 void api_reply_db_failure(struct http_context *ctx, const struct db_result *r);
 
+/* The same, for a status alone (a connection that could not be leased). */
+void api_reply_db_status(struct http_context *ctx, enum db_status status);
+
+/* The same, for a batch that did not succeed. */
+void api_reply_batch_failure(struct http_context *ctx, const struct db_batch_result *r);
+
 /*
  * The client's address: the peer of the connection, or with
  * http_trust_forwarded_for the last hop of X-Forwarded-For (what a trusted
@@ -21,7 +27,11 @@ void api_reply_db_failure(struct http_context *ctx, const struct db_result *r);
  */
 void api_client_address(const struct http_context *ctx, char *buf, size_t len);
 
-/* Value of query parameter `name` (decoded, caller frees) or NULL. */
-char *api_query_param(const struct http_context *ctx, const char *name);
+/*
+ * Value of query parameter `name` (decoded, caller frees) or NULL. The query
+ * string is parsed once per request, on first use; a malformed one has no
+ * parameters.
+ */
+char *api_query_param(struct http_context *ctx, const char *name);
 
 #endif

@@ -9,7 +9,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api/authn.h"
 #include "api/common.h"
@@ -18,7 +17,6 @@
 #include "auth/password_hash.h"
 #include "auth/password_policy.h"
 #include "auth/refresh.h"
-#include "auth/token.h"
 #include "http/response.h"
 #include "http/server.h"
 #include "log.h"

@@ -122,10 +122,9 @@ static void txn_leased(struct db_conn *lease, enum db_status status, void *arg)
 {
 	struct txn *t = arg;
 	if (status != DB_OK) {
-		struct db_result r = {status, NULL, "", db_status_name(status)};
 		struct http_context *ctx = t->ctx;
 		free(t);
-		api_reply_db_failure(ctx, &r);
+		api_reply_db_status(ctx, status);
 		return;
 	}
 	t->lease = lease;
@@ -150,8 +149,7 @@ static void batch_done(const struct db_batch_result *r, void *arg)
 	db_release(b->lease);
 	free(b);
 	if (r->status != DB_OK && r->status != DB_SQL_ERROR) {
-		struct db_result one = {r->status, NULL, r->sqlstate, r->message};
-		api_reply_db_failure(ctx, &one);
+		api_reply_batch_failure(ctx, r);
 		return;
 	}
 	http_reply_json(ctx, 200,
@@ -164,10 +162,9 @@ static void batch_leased(struct db_conn *lease, enum db_status status, void *arg
 {
 	struct batch_req *b = arg;
 	if (status != DB_OK) {
-		struct db_result r = {status, NULL, "", db_status_name(status)};
 		struct http_context *ctx = b->ctx;
 		free(b);
-		api_reply_db_failure(ctx, &r);
+		api_reply_db_status(ctx, status);
 		return;
 	}
 	b->lease = lease;

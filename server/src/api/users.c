@@ -11,6 +11,7 @@
  * user's sessions at once (token_version + 1, refresh tokens revoked).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,22 +135,26 @@ static bool reply_constraint(struct http_context *ctx, const struct db_result *r
 
 /* ---- list and get ---- */
 
+struct user_page {
+	struct http_context *ctx;
+	int limit;              /* rows asked for; one more is fetched to know if more exist */
+};
+
 static void listed(const struct db_result *r, void *arg)
 {
-	struct http_context *ctx = arg;
+	struct user_page *page = arg;
+	struct http_context *ctx = page->ctx;
+	int limit = page->limit;
+	free(page);
 	if (r->status != DB_OK) {
 		api_reply_db_failure(ctx, r);
 		return;
 	}
 	json_t *items = json_array();
 	int n = PQntuples(r->res);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, user_detail_json(r->res, i));
-	json_t *next = json_null();
-	if (n > 0 && n == (int)json_integer_value(json_object_get(ctx->body, "limit")))
-		next = json_string(PQgetvalue(r->res, n - 1, 0));
-	json_decref(ctx->body);
-	ctx->body = NULL;
+	json_t *next = n > limit ? json_string(PQgetvalue(r->res, limit - 1, 0)) : json_null();
 	http_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
 }
 
@@ -179,19 +184,24 @@ void users_list(struct http_context *ctx)
 		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
 		return;
 	}
-	char limit_text[8];
-	snprintf(limit_text, sizeof(limit_text), "%ld", limit);
-	/* The page size is needed again when the rows arrive. */
-	ctx->body = json_pack("{s:i}", "limit", (int)limit);
-	const char *params[] = {role ? role : "", active ? active : "", after ? after : "0", limit_text};
-	db_query(io_thread_db(ctx->thread), &statements[STMT_LIST], params, listed, ctx);
+	struct user_page *page = calloc(1, sizeof(*page));
+	if (!page) {
+		free(role); free(active); free(after); free(limit_s);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	page->ctx = ctx;
+	page->limit = (int)limit;
+	char fetch[24];
+	snprintf(fetch, sizeof(fetch), "%ld", limit + 1);
+	const char *params[] = {role ? role : "", active ? active : "", after ? after : "0", fetch};
+	db_query(io_thread_db(ctx->thread), &statements[STMT_LIST], params, listed, page);
 	free(role); free(active); free(after); free(limit_s);
 }
 
-static void got_one(const struct db_result *r, void *arg)
+/* Answers the account in r with `status` (200, or 201 after a create). */
+static void reply_user_row(struct http_context *ctx, const struct db_result *r, int status)
 {
-	struct http_context *ctx = arg;
-	int status = ctx->status ? ctx->status : 200;
 	if (r->status != DB_OK) {
 		api_reply_db_failure(ctx, r);
 		return;
@@ -203,13 +213,24 @@ static void got_one(const struct db_result *r, void *arg)
 	http_reply_json(ctx, status, user_detail_json(r->res, 0));
 }
 
-static void reply_user(struct http_context *ctx, long long id, int status)
+static void got_user(const struct db_result *r, void *arg)
+{
+	reply_user_row(arg, r, 200);
+}
+
+static void got_created_user(const struct db_result *r, void *arg)
+{
+	reply_user_row(arg, r, 201);
+}
+
+/* Loads account id and answers it: 201 when just created, else 200. */
+static void reply_user(struct http_context *ctx, long long id, bool created)
 {
 	char text[24];
 	snprintf(text, sizeof(text), "%lld", id);
 	const char *params[] = {text};
-	ctx->status = status; /* remembered until the reply */
-	db_query(io_thread_db(ctx->thread), &statements[STMT_GET], params, got_one, ctx);
+	db_query(io_thread_db(ctx->thread), &statements[STMT_GET], params,
+	         created ? got_created_user : got_user, ctx);
 }
 
 void users_get(struct http_context *ctx)
@@ -219,7 +240,7 @@ void users_get(struct http_context *ctx)
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such account", NULL);
 		return;
 	}
-	reply_user(ctx, id, 200);
+	reply_user(ctx, id, false);
 }
 
 /* ---- fields shared by create and update ---- */
@@ -374,7 +395,7 @@ static void created(const struct db_result *r, void *arg)
 	char location[48];
 	snprintf(location, sizeof(location), "/v1/users/%lld", id);
 	http_set_header(ctx, "Location", location);
-	reply_user(ctx, id, 201);
+	reply_user(ctx, id, true);
 }
 
 static void create_hashed(const char *encoded, void *arg)
@@ -442,7 +463,7 @@ static void updated(const struct db_batch_result *r, void *arg)
 	}
 	const char *fields[] = {"request_id", ctx->request_id, "by", ctx->auth->login, NULL, NULL};
 	log_event(LOG_LEVEL_INFO, "account updated", fields);
-	reply_user(ctx, id, 200);
+	reply_user(ctx, id, false);
 }
 
 static void update_leased(struct db_conn *lease, enum db_status status, void *arg)
@@ -450,9 +471,8 @@ static void update_leased(struct db_conn *lease, enum db_status status, void *ar
 	struct user_write *w = arg;
 	struct http_context *ctx = w->ctx;
 	if (status != DB_OK) {
-		struct db_result r = {status, NULL, "", db_status_name(status)};
 		write_free(w);
-		api_reply_db_failure(ctx, &r);
+		api_reply_db_status(ctx, status);
 		return;
 	}
 	w->lease = lease;

@@ -68,9 +68,6 @@ struct db_pool *db_pool_new(struct event_base *base, const struct config *cfg,
 /* Fails waiting callers with DB_SHUTDOWN, closes every connection, frees. */
 void db_pool_free(struct db_pool *pool);
 
-/* True when at least one connection is up (idle or busy). */
-int db_pool_has_connection(const struct db_pool *pool);
-
 /*
  * Reserves one connection for a sequence of statements (a transaction).
  * cb gets the lease or a failure status (DB_UNAVAILABLE when no connection is

@@ -161,7 +161,8 @@ static void conn_set_state(struct db_conn *c, enum conn_state to)
 	metrics_add(&p->metrics->connections[to], 1);
 }
 
-int db_pool_has_connection(const struct db_pool *p)
+/* True when at least one connection is up (idle or busy). */
+static int db_pool_has_connection(const struct db_pool *p)
 {
 	return !TAILQ_EMPTY(&p->lists[CONN_IDLE]) || !TAILQ_EMPTY(&p->lists[CONN_BUSY]);
 }

@@ -134,6 +134,25 @@ enum codes_result codes_check_category(const char *code, size_t len)
 	return all_zeros(code + 2, 2) ? CODES_ZERO_MINOR : CODES_OK;
 }
 
+int codes_parse_category_name(const char *text, char kind[CODES_KIND_MAX],
+			      char code[CODES_CATEGORY_LEN + 1])
+{
+	const char *colon = text ? strchr(text, ':') : NULL;
+	if (!colon)
+		return -1;
+	size_t klen = (size_t)(colon - text), clen = strlen(colon + 1);
+	if (!((klen == 5 && strncmp(text, "event", 5) == 0) ||
+	      (klen == 9 && strncmp(text, "component", 9) == 0)))
+		return -1;
+	if (codes_check_category(colon + 1, clen) != CODES_OK)
+		return -1;
+	memcpy(kind, text, klen);
+	kind[klen] = '\0';
+	memcpy(code, colon + 1, CODES_CATEGORY_LEN);
+	code[CODES_CATEGORY_LEN] = '\0';
+	return 0;
+}
+
 const char *codes_reason(enum codes_result result)
 {
 	if ((int)result < 0 || result >= CODES_RESULT_COUNT)

@@ -63,11 +63,23 @@ enum codes_result codes_check_grid_cell(const char *code, size_t len);
 enum codes_result codes_check_cell_in_community(const char *cell, size_t cell_len,
 						const char *community, size_t community_len);
 
+#define CODES_KIND_MAX 16 /* "component" and its NUL, with room */
+
 /* A major category alone: exactly 2 digits, 01-99. */
 enum codes_result codes_check_category_major(const char *code, size_t len);
 
 /* A full category (major + minor): exactly 4 digits, each half 01-99. */
 enum codes_result codes_check_category(const char *code, size_t len);
+
+/*
+ * A minor category's name as the API writes it: "<kind>:<code>" with kind
+ * "event" (事件) or "component" (部件) and a 4-digit code, e.g. "event:0102".
+ * Event and component codes overlap, so the kind is part of the name. On
+ * success writes the kind and code (NUL-terminated) and returns 0; -1 for
+ * anything else (NULL text included).
+ */
+int codes_parse_category_name(const char *text, char kind[CODES_KIND_MAX],
+			      char code[CODES_CATEGORY_LEN + 1]);
 
 /* A short English reason ("must contain only the digits 0-9" ...) for people. */
 const char *codes_reason(enum codes_result result);

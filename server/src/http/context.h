@@ -28,6 +28,7 @@ struct http_context {
 	unsigned method;              /* enum http_method bit */
 	const char *path;             /* request path, owned by libevent's uri */
 	const char *query;            /* query string or NULL, likewise */
+	struct evkeyvalq *query_params; /* query parsed on first use (api_query_param), owned here */
 	json_t *body;                 /* parsed JSON body (ROUTE_JSON_BODY), owned here */
 	char request_id[LIMIT_REQUEST_ID_BYTES + 1];
 	struct auth_user *auth;       /* the authenticated caller (api/authn.c), owned here */

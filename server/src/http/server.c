@@ -231,6 +231,10 @@ static void http_finish(struct http_context *ctx)
 	log_request(ctx, duration_us);
 	json_decref(ctx->body);
 	auth_user_free(ctx->auth);
+	if (ctx->query_params) {
+		evhttp_clear_headers(ctx->query_params);
+		free(ctx->query_params);
+	}
 	free(ctx);
 	t->inflight--; /* while draining, drain_timer_cb notices when all is written */
 }

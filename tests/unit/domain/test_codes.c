@@ -230,6 +230,24 @@ static void every_result_has_a_distinct_reason_and_name(void **state)
 	assert_string_equal(codes_reason((enum codes_result)-1), "unknown code check result");
 }
 
+static void category_names_carry_kind_and_code(void **state)
+{
+	(void)state;
+	char kind[CODES_KIND_MAX], code[CODES_CATEGORY_LEN + 1];
+	assert_int_equal(codes_parse_category_name("event:0102", kind, code), 0);
+	assert_string_equal(kind, "event");
+	assert_string_equal(code, "0102");
+	assert_int_equal(codes_parse_category_name("component:0104", kind, code), 0);
+	assert_string_equal(kind, "component");
+	assert_string_equal(code, "0104");
+	const char *bad[] = {"event:01", "event:010203", "event:0100", "event:0002", "weather:0102",
+			     "Event:0102", "event0102", ":0102", "event:", "event:01a2", "component:0104:x"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (codes_parse_category_name(bad[i], kind, code) == 0)
+			fail_msg("'%s' was accepted", bad[i]);
+	assert_int_equal(codes_parse_category_name(NULL, kind, code), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +268,7 @@ int main(void)
 		cmocka_unit_test(category_major_is_two_digits_01_to_99),
 		cmocka_unit_test(category_is_major_and_minor_of_two_digits_each),
 		cmocka_unit_test(every_result_has_a_distinct_reason_and_name),
+		cmocka_unit_test(category_names_carry_kind_and_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
