@@ -86,6 +86,12 @@ static const struct option options[] = {
 	 "window in which failed logins are counted"},
 	{"http_trust_forwarded_for", OPT_BOOL, FIELD(http_trust_forwarded_for), "off", 0, 0,
 	 "take the client address from X-Forwarded-For (only behind a trusted proxy such as nginx)"},
+	{"cells_overlap_tolerance_m2", OPT_INT, FIELD(cells_overlap_tolerance_m2), "1", 0, 1000000,
+	 "grid cell import: the largest overlap between two cells, in square metres, taken as a drawing slip"},
+	{"cells_import_max_features", OPT_INT, FIELD(cells_import_max_features), "5000", 1, 1000000,
+	 "grid cell import: the most features in one file (POST /v1/cells/import and gridd import-cells)"},
+	{"cells_import_timeout_s", OPT_INT, FIELD(cells_import_timeout_s), "120", 1, 3600,
+	 "grid cell import: how long the database may take to check and write one file"},
 	{"test_routes", OPT_BOOL, FIELD(test_routes), "off", 0, 0,
 	 "enable routes used only by the API tests (never in production)"},
 };

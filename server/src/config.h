@@ -55,6 +55,9 @@ struct config {
 	int auth_login_window_s;
 	bool http_trust_forwarded_for;
 
+	int cells_overlap_tolerance_m2;
+	int cells_import_max_features;
+	int cells_import_timeout_s;
 	bool test_routes;        /* extra routes used by the API tests */
 };
 

@@ -31,6 +31,15 @@
 #define LIMIT_HEADER_BYTES_HARD (64 * 1024)
 #define LIMIT_BODY_HARD_SLACK (1024 * 1024)
 
+/* POST /v1/cells/import: a GeoJSON file of grid cells. */
+#define LIMIT_CELLS_IMPORT_BYTES (32 * 1024 * 1024)
+
+/* Problems listed in one answer to a refused import; the rest are counted. */
+#define LIMIT_IMPORT_PROBLEMS 1000
+
+/* GET /v1/cells: the most cells in one FeatureCollection. */
+#define LIMIT_CELLS_EXPORT 20000
+
 /* Problem details: longest detail text we echo back. */
 #define LIMIT_PROBLEM_DETAIL_BYTES 1024
 

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "db/migrate.h"
 #include "demo.h"
+#include "cells_import.h"
 #include "http/server.h"
 #include "limits.h"
 #include "log.h"
@@ -44,6 +45,7 @@ static void usage(FILE *out)
 	        "  gridd migrate [--config PATH] [--status]    apply (or list) schema migrations\n"
 	        "  gridd useradd --login L --role R [...]      create an account (password on stdin)\n"
 	        "  gridd demo    [--config PATH]               load the demo data (GRIDD_DEMO_PASSWORD)\n"
+	        "  gridd import-cells [--config PATH] FILE     import grid cells from GeoJSON (- = stdin)\n"
 	        "  gridd routes  [--test-routes]               print the route table (JSON)\n"
 	        "  gridd version                               print versions\n"
 	        "  gridd help [config]                         this text, or the settings\n"
@@ -388,6 +390,33 @@ static int cmd_demo(int argc, char **argv)
 	return rc;
 }
 
+/* gridd import-cells [--config PATH] FILE: 0 imported, 1 refused, 2 error. */
+static int cmd_import_cells(int argc, char **argv)
+{
+	const char *config = NULL, *file = NULL;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			config = argv[i] + 9;
+		else if (!file && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
+			file = argv[i];
+		else {
+			fprintf(stderr, "gridd import-cells: unexpected argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (!file) {
+		fprintf(stderr, "usage: gridd import-cells [--config PATH] FILE.geojson (or - for stdin)\n");
+		return 2;
+	}
+	struct config cfg;
+	load_config(&cfg, config);
+	int rc = cells_import_file(&cfg, file, stdout, stderr);
+	config_free(&cfg);
+	return rc;
+}
+
 /* Prints the route table as JSON (contract and authorization tests read it). */
 static int cmd_routes(int argc, char **argv)
 {
@@ -428,6 +457,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(argc, argv);
 	if (strcmp(command, "demo") == 0)
 		return cmd_demo(argc, argv);
+	if (strcmp(command, "import-cells") == 0)
+		return cmd_import_cells(argc, argv);
 	if (strcmp(command, "useradd") == 0)
 		return cmd_useradd(argc, argv);
 	if (strcmp(command, "routes") == 0)

@@ -27,6 +27,8 @@ const matrix = {
   'POST /v1/users': { path: '/v1/users', body: {}, anonymous: 401, roles: onlyAdmin(400) },
   'GET /v1/users/{id}': { path: '/v1/users/1', anonymous: 401, roles: onlyAdmin(200) },
   'PATCH /v1/users/{id}': { path: '/v1/users/1', body: {}, anonymous: 401, roles: onlyAdmin(400) },
+  'GET /v1/cells': { path: '/v1/cells', anonymous: 401, roles: every(200) },
+  'POST /v1/cells/import': { path: '/v1/cells/import', body: { type: 'FeatureCollection', features: [] }, anonymous: 401, roles: onlyAdmin(400) },
   // The point lies outside the seeded cells: reaching the handler answers 404.
   'GET /v1/cells/locate': { path: '/v1/cells/locate?lon=116.4&lat=39.9', anonymous: 401, roles: every(404) },
   'GET /v1/cells/{code}': { path: '/v1/cells/110101001001001', anonymous: 401, roles: every(200) },

@@ -6,6 +6,7 @@
 #include "api/routes.h"
 
 #include "api/authn.h"
+#include "limits.h"
 
 #include <string.h>
 
@@ -22,6 +23,8 @@ static const struct route base_routes[] = {
 	{HTTP_POST, "/v1/users", users_create, 0, ROUTE_JSON_BODY, "users.write"},
 	{HTTP_GET, "/v1/users/{id}", users_get, 0, 0, "users.read"},
 	{HTTP_PATCH, "/v1/users/{id}", users_update, 0, ROUTE_JSON_BODY, "users.write"},
+	{HTTP_GET, "/v1/cells", cells_list, 0, 0, "cells.read"},
+	{HTTP_POST, "/v1/cells/import", cells_import, LIMIT_CELLS_IMPORT_BYTES, ROUTE_JSON_BODY, "cells.write"},
 	{HTTP_GET, "/v1/cells/locate", cells_locate, 0, 0, "cells.read"},
 	{HTTP_GET, "/v1/cells/{code}", cells_get, 0, 0, "cells.read"},
 	{HTTP_GET, "/v1/categories", categories_list, 0, 0, "categories.read"},

@@ -39,6 +39,8 @@ int users_register_statements(void);
 
 void cells_locate(struct http_context *ctx);
 void cells_get(struct http_context *ctx);
+void cells_list(struct http_context *ctx);
+void cells_import(struct http_context *ctx);
 int cells_register_statements(void);
 
 void categories_list(struct http_context *ctx);

@@ -27,6 +27,7 @@ static const struct {
 	{"calendar.write", ADMIN},
 	{"categories.read", ROLES_ANY},
 	{"cells.read", ROLES_ANY},
+	{"cells.write", ADMIN},
 	{"health.read", PUBLIC},
 	{"me.password", ROLES_ANY},
 	{"me.read", ROLES_ANY},

@@ -84,6 +84,14 @@ void db_lease_query(struct db_conn *lease, const struct db_statement *stmt,
 void db_lease_exec(struct db_conn *lease, const char *sql, db_result_cb cb, void *arg);
 
 /*
+ * Gives the statements of this lease ms milliseconds each instead of
+ * db_query_timeout_ms (0: back to the default), until db_release. For rare,
+ * known-long work such as an import; never for anything a client can repeat
+ * cheaply.
+ */
+void db_lease_set_timeout(struct db_conn *lease, int ms);
+
+/*
  * Gives the connection back. An open transaction is rolled back first; a
  * connection whose query timed out or failed at the protocol level is reset.
  */

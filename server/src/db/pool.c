@@ -65,6 +65,7 @@ struct db_conn {
 	bool ever_connected;
 	bool leased;
 	bool poisoned;                  /* reset instead of reuse on release */
+	int op_timeout_ms;              /* this lease's statement limit; 0 = db_query_timeout_ms */
 
 	enum conn_op op;
 	const struct db_statement *stmt;
@@ -184,6 +185,12 @@ static uint64_t pool_random(struct db_pool *p)
 	p->rng ^= p->rng >> 7;
 	p->rng ^= p->rng << 17;
 	return p->rng;
+}
+
+/* How long the current statement (or batch) of a connection may run. */
+static int conn_op_timeout_ms(const struct db_conn *c)
+{
+	return c->op_timeout_ms ? c->op_timeout_ms : c->pool->cfg->db_query_timeout_ms;
 }
 
 static void timer_start_ms(struct event *ev, int ms)
@@ -474,7 +481,6 @@ static int batch_send(struct db_conn *c)
 static void conn_send(struct db_conn *c)
 {
 	int ok;
-	const struct config *cfg = c->pool->cfg;
 	if (c->op == OP_BATCH) {
 		ok = batch_send(c);
 	} else if (c->op == OP_EXEC) {
@@ -496,7 +502,7 @@ static void conn_send(struct db_conn *c)
 		return;
 	}
 	event_del(c->timer);
-	timer_start_ms(c->timer, cfg->db_query_timeout_ms);
+	timer_start_ms(c->timer, conn_op_timeout_ms(c));
 	conn_flush(c);
 }
 
@@ -741,7 +747,7 @@ static void conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		metrics_add(&c->pool->metrics->query_timeouts, 1);
 		log_warn("db: %s timed out after %d ms; cancelling",
-		         c->stmt ? c->stmt->name : "statement", c->pool->cfg->db_query_timeout_ms);
+		         c->stmt ? c->stmt->name : "statement", conn_op_timeout_ms(c));
 		conn_cancel(c);
 		c->poisoned = true;
 		if (c->op == OP_ROLLBACK)
@@ -1060,11 +1066,17 @@ void db_lease_batch(struct db_conn *c, const struct db_batch_step *steps, int ns
 	event_active(c->kick, EV_TIMEOUT, 0);
 }
 
+void db_lease_set_timeout(struct db_conn *c, int ms)
+{
+	c->op_timeout_ms = ms > 0 ? ms : 0;
+}
+
 void db_release(struct db_conn *c)
 {
 	if (!c->leased)
 		return;
 	c->leased = false;
+	c->op_timeout_ms = 0;
 	if (c->op != OP_NONE) { /* released mid-query: the answer is unwanted */
 		c->cb = NULL;
 		c->poisoned = true;
