@@ -33,6 +33,8 @@ const matrix = {
   'GET /v1/cells/locate': { path: '/v1/cells/locate?lon=116.4&lat=39.9', anonymous: 401, roles: every(404) },
   'GET /v1/cells/{code}': { path: '/v1/cells/110101001001001', anonymous: 401, roles: every(200) },
   'GET /v1/categories': { path: '/v1/categories', anonymous: 401, roles: every(200) },
+  'GET /v1/calendar/settings': { path: '/v1/calendar/settings', anonymous: 401, roles: every(200) },
+  'PUT /v1/calendar/settings': { path: '/v1/calendar/settings', body: {}, anonymous: 401, roles: onlyAdmin(400) },
   'GET /v1/calendar/{year}': { path: '/v1/calendar/2026', anonymous: 401, roles: every(200) },
   'PUT /v1/calendar/{year}': { path: '/v1/calendar/2026', body: { exceptions: 'none' }, anonymous: 401, roles: onlyAdmin(400) },
   'GET /v1/deadline': { path: '/v1/deadline?start=2026-10-08T09:00:00%2B08:00&amount=1&unit=working_hours', anonymous: 401, roles: every(200) },

@@ -95,3 +95,58 @@ test('bad deadline queries are 400 with each field named', async () => {
   const kind = await assertProblem(await worker('GET', '/v1/deadline?start=2026-10-01T10:00:00Z&category=weather:0102'), 400, 'validation');
   assert.deepEqual(kind.errors.map((e) => e.pointer), ['/query/category']);
 });
+
+const OFFICE = [['08:30', '12:00'], ['13:30', '17:30']];
+const DEFAULT_WEEK = { monday: OFFICE, tuesday: OFFICE, wednesday: OFFICE, thursday: OFFICE, friday: OFFICE, saturday: [], sunday: [] };
+
+test('the working week and time zone are settings: defaults, changes, effect on deadlines', async () => {
+  const res = await worker('GET', '/v1/calendar/settings');
+  const text = await res.text();
+  await assertMatchesContract('GET', '/v1/calendar/settings', res, text);
+  assert.deepEqual(JSON.parse(text), { time_zone: 'Asia/Shanghai', utc_offset_minutes: 480, periods: DEFAULT_WEEK });
+  // Friday 16:30 + 4 working hours: Monday 11:30 with the default week ...
+  const start = '2026-11-27T16:30:00+08:00';
+  assert.equal(await due({ start, amount: 4, unit: 'working_hours' }), '2026-11-30T11:30:00+08:00');
+  // ... Saturday 11:30 (1 h on Friday, 3 h on Saturday) once Saturday mornings are worked.
+  const put = await admin('PUT', '/v1/calendar/settings', { periods: { ...DEFAULT_WEEK, saturday: [['08:30', '11:30']] } });
+  const putText = await put.text();
+  await assertMatchesContract('PUT', '/v1/calendar/settings', put, putText);
+  assert.deepEqual(JSON.parse(putText).periods.saturday, [['08:30', '11:30']]);
+  assert.equal(await due({ start, amount: 4, unit: 'working_hours' }), '2026-11-28T11:30:00+08:00');
+  assert.deepEqual((await (await worker('GET', '/v1/calendar/2026')).json()).periods.saturday, [['08:30', '11:30']]);
+  // A city in Xinjiang time (UTC+06:00, no daylight saving): the same local
+  // clock times, two hours later in UTC.
+  const urumqi = await (await admin('PUT', '/v1/calendar/settings', { time_zone: 'Asia/Urumqi', periods: DEFAULT_WEEK })).json();
+  assert.equal(urumqi.time_zone, 'Asia/Urumqi');
+  assert.equal(urumqi.utc_offset_minutes, 360);
+  assert.equal(await due({ start: '2026-11-27T16:30:00+06:00', amount: 4, unit: 'working_hours' }), '2026-11-30T11:30:00+06:00');
+  const year = await (await worker('GET', '/v1/calendar/2026')).json();
+  assert.equal(year.time_zone, 'Asia/Urumqi');
+  assert.equal(year.utc_offset_minutes, 360);
+  const back = await (await admin('PUT', '/v1/calendar/settings', { time_zone: 'Asia/Shanghai' })).json();
+  assert.deepEqual(back, { time_zone: 'Asia/Shanghai', utc_offset_minutes: 480, periods: DEFAULT_WEEK });
+});
+
+test('bad settings are refused with the field named, and change nothing', async () => {
+  const bad = async (body, pointer, pattern) => {
+    const problem = await assertProblem(await admin('PUT', '/v1/calendar/settings', body), 400, 'validation');
+    const e = problem.errors.find((x) => x.pointer === pointer);
+    assert.ok(e, `${JSON.stringify(body)}: ${JSON.stringify(problem.errors)}`);
+    if (pattern) assert.match(e.detail, pattern);
+  };
+  await bad({ time_zone: 'America/New_York' }, '/time_zone', /daylight saving/);
+  await bad({ time_zone: 'Mars/Olympus_Mons' }, '/time_zone', /not a known IANA time zone/);
+  await bad({ time_zone: "Asia/Shanghai'; --" }, '/time_zone');
+  await bad({ periods: { ...DEFAULT_WEEK, monday: [['12:00', '08:30']] } }, '/periods/monday');
+  await bad({ periods: { ...DEFAULT_WEEK, tuesday: [['08:30', '12:00'], ['11:00', '13:00']] } }, '/periods/tuesday');
+  await bad({ periods: { ...DEFAULT_WEEK, friday: [['8:30', '12:00']] } }, '/periods/friday');
+  await bad({ periods: { ...DEFAULT_WEEK, funday: [] } }, '/periods/funday');
+  const { sunday, ...sixDays } = DEFAULT_WEEK;
+  await bad({ periods: sixDays }, '/periods/sunday');
+  await bad({ periods: { monday: [], tuesday: [], wednesday: [], thursday: [], friday: [], saturday: [], sunday: [] } }, '/periods', /at least one/);
+  await bad({ zone: 'Asia/Shanghai' }, '/zone', /unknown field/);
+  await bad({}, '');
+  await assertProblem(await worker('PUT', '/v1/calendar/settings', { time_zone: 'Asia/Shanghai' }), 403, 'forbidden');
+  const now = await (await worker('GET', '/v1/calendar/settings')).json();
+  assert.deepEqual(now, { time_zone: 'Asia/Shanghai', utc_offset_minutes: 480, periods: DEFAULT_WEEK });
+});

@@ -1,7 +1,9 @@
 /*
  * calendar.c - the working calendar (工作日历) and deadlines on it.
  *
- * GET /v1/calendar/{year}       periods, offset and the year's exceptions
+ * GET /v1/calendar/settings     the city's time zone and working week
+ * PUT /v1/calendar/settings     {time_zone?, periods?} (admins)
+ * GET /v1/calendar/{year}       zone, offset, periods and the year's exceptions
  * PUT /v1/calendar/{year}       {exceptions: [{date, kind: holiday|workday, name?, pattern?}]}
  *                               replaces the year's holidays and make-up days (admins)
  * GET /v1/deadline?start=&amount=&unit=   or   ?start=&category=[&urgent=true]
@@ -12,7 +14,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "api/calendar_store.h"
 #include "api/common.h"
 #include "api/routes.h"
 #include "domain/calendar.h"
@@ -21,9 +25,6 @@
 #include "domain/rfc3339.h"
 #include "http/response.h"
 #include "http/server.h"
-
-static const char *const weekdays[7] = {"monday", "tuesday", "wednesday", "thursday",
-	                                "friday", "saturday", "sunday"};
 
 static struct db_statement statements[] = {
 	{"calendar_year",
@@ -36,18 +37,24 @@ static struct db_statement statements[] = {
 	 " SELECT (e->>'date')::date, e->>'kind', nullif(e->>'pattern', ''), nullif(e->>'name', '')"
 	 " FROM jsonb_array_elements($1::jsonb) e",
 	 1, 0},
-	{"calendar_window",
-	 "SELECT to_char(day, 'YYYY-MM-DD'), kind, coalesce(pattern, 'monday') FROM calendar_exceptions"
-	 " WHERE day BETWEEN to_timestamp($1::float8)::date - 7 AND to_timestamp($1::float8)::date + 1100"
-	 " ORDER BY day",
-	 1, 0},
 	{"calendar_category_limit",
 	 "SELECT limit_value, limit_unit, coalesce(urgent_limit_value, limit_value),"
 	 " coalesce(urgent_limit_unit, limit_unit) FROM categories"
 	 " WHERE kind = $1 AND code = $2 AND char_length(code) = 4",
 	 2, 0},
+	/* A zone gridd can use: known, and one UTC offset all year (no DST). */
+	{"calendar_zone_check",
+	 "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) THEN"
+	 " (SELECT count(DISTINCT (d AT TIME ZONE $1) - (d AT TIME ZONE 'UTC'))"
+	 "  FROM generate_series(date_trunc('year', now()), date_trunc('year', now()) + interval '2 years',"
+	 "   interval '1 month') d) END",
+	 1, 0},
+	{"calendar_setting_put",
+	 "INSERT INTO gridd_settings (key, value) SELECT $1, $2::jsonb WHERE $2 IS NOT NULL"
+	 " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+	 2, 0},
 };
-enum { STMT_YEAR, STMT_CLEAR, STMT_FILL, STMT_WINDOW, STMT_LIMIT };
+enum { STMT_YEAR, STMT_CLEAR, STMT_FILL, STMT_LIMIT, STMT_ZONE_CHECK, STMT_SETTING_PUT };
 
 int calendar_register_statements(void)
 {
@@ -64,39 +71,32 @@ static int path_year(struct http_context *ctx)
 	return y >= 2000 && y <= 2100 ? y : 0;
 }
 
-static json_t *periods_json(const struct calendar *cal)
-{
-	json_t *week = json_object();
-	for (int d = 0; d < 7; d++) {
-		json_t *list = json_array();
-		for (int i = 0; i < cal->week[d].count; i++) {
-			char a[16], b[16];
-			snprintf(a, sizeof(a), "%02d:%02d", cal->week[d].period[i].start_minute / 60,
-			         cal->week[d].period[i].start_minute % 60);
-			snprintf(b, sizeof(b), "%02d:%02d", cal->week[d].period[i].end_minute / 60,
-			         cal->week[d].period[i].end_minute % 60);
-			json_array_append_new(list, json_pack("[s, s]", a, b));
-		}
-		json_object_set_new(week, weekdays[d], list);
-	}
-	return week;
-}
-
 /* ---- GET ---- */
+
+struct year_read {
+	struct http_context *ctx;
+	struct db_conn *lease;
+	int year;
+	json_t *body;          /* zone, offset and periods, once the calendar is loaded */
+};
+
+static void year_read_free(struct year_read *y)
+{
+	if (y->lease)
+		db_release(y->lease);
+	json_decref(y->body);
+	free(y);
+}
 
 static void year_loaded(const struct db_result *r, void *arg)
 {
-	struct http_context *ctx = arg;
+	struct year_read *y = arg;
+	struct http_context *ctx = y->ctx;
 	if (r->status != DB_OK) {
+		year_read_free(y);
 		api_reply_db_failure(ctx, r);
 		return;
 	}
-	struct calendar *cal = calloc(1, sizeof(*cal));
-	if (!cal) {
-		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
-		return;
-	}
-	calendar_init_default(cal);
 	json_t *list = json_array();
 	for (int i = 0; i < PQntuples(r->res); i++) {
 		json_t *e = json_pack("{s:s, s:s}", "date", PQgetvalue(r->res, i, 0), "kind",
@@ -107,12 +107,50 @@ static void year_loaded(const struct db_result *r, void *arg)
 			json_object_set_new(e, "name", json_string(PQgetvalue(r->res, i, 3)));
 		json_array_append_new(list, e);
 	}
-	int year = path_year(ctx);
-	json_t *body = json_pack("{s:i, s:s, s:i, s:o, s:o}", "year", year, "time_zone", "Asia/Shanghai",
-	                         "utc_offset_minutes", cal->utc_offset_minutes, "periods",
-	                         periods_json(cal), "exceptions", list);
-	free(cal);
+	json_t *body = json_incref(y->body);
+	json_object_set_new(body, "exceptions", list);
+	year_read_free(y);
 	http_reply_json(ctx, 200, body);
+}
+
+/* The settings part of a calendar answer. */
+static json_t *settings_json(const struct calendar *cal, const char *zone)
+{
+	return json_pack("{s:s, s:i, s:o}", "time_zone", zone, "utc_offset_minutes",
+	                 cal->utc_offset_minutes, "periods", calendar_store_week_json(cal));
+}
+
+static void year_calendar_loaded(const struct calendar *cal, const char *zone,
+                                 const struct db_result *r, void *arg)
+{
+	struct year_read *y = arg;
+	if (!cal) {
+		struct http_context *ctx = y->ctx;
+		year_read_free(y);
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	y->body = settings_json(cal, zone);
+	json_object_set_new(y->body, "year", json_integer(y->year));
+	char text[8];
+	snprintf(text, sizeof(text), "%d", y->year);
+	const char *params[] = {text};
+	db_lease_query(y->lease, &statements[STMT_YEAR], params, year_loaded, y);
+}
+
+static void year_read_leased(struct db_conn *lease, enum db_status status, void *arg)
+{
+	struct year_read *y = arg;
+	if (status != DB_OK) {
+		struct http_context *ctx = y->ctx;
+		year_read_free(y);
+		api_reply_db_status(ctx, status);
+		return;
+	}
+	y->lease = lease;
+	/* The offset of the zone in the middle of the year. */
+	int64_t mid = (calendar_days_from_civil(y->year, 7, 1)) * 86400;
+	calendar_store_load(lease, mid, year_calendar_loaded, y);
 }
 
 void calendar_get(struct http_context *ctx)
@@ -122,10 +160,198 @@ void calendar_get(struct http_context *ctx)
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "calendars exist for the years 2000 to 2100", NULL);
 		return;
 	}
-	char text[8];
-	snprintf(text, sizeof(text), "%d", year);
-	const char *params[] = {text};
-	db_query(io_thread_db(ctx->thread), &statements[STMT_YEAR], params, year_loaded, ctx);
+	struct year_read *y = calloc(1, sizeof(*y));
+	if (!y) {
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	y->ctx = ctx;
+	y->year = year;
+	db_acquire(io_thread_db(ctx->thread), year_read_leased, y);
+}
+
+/* ---- settings ---- */
+
+struct settings_req {
+	struct http_context *ctx;
+	struct db_conn *lease;
+	char *zone;            /* JSON string text, or NULL: unchanged */
+	char *week;            /* JSON object text, or NULL: unchanged */
+};
+
+static void settings_free(struct settings_req *q)
+{
+	if (q->lease)
+		db_release(q->lease);
+	free(q->zone);
+	free(q->week);
+	free(q);
+}
+
+static void settings_loaded(const struct calendar *cal, const char *zone, const struct db_result *r,
+                            void *arg)
+{
+	struct settings_req *q = arg;
+	struct http_context *ctx = q->ctx;
+	json_t *body = cal ? settings_json(cal, zone) : NULL;
+	settings_free(q);
+	if (!body) {
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	http_reply_json(ctx, 200, body);
+}
+
+static void settings_read_leased(struct db_conn *lease, enum db_status status, void *arg)
+{
+	struct settings_req *q = arg;
+	if (status != DB_OK) {
+		struct http_context *ctx = q->ctx;
+		settings_free(q);
+		api_reply_db_status(ctx, status);
+		return;
+	}
+	q->lease = lease;
+	calendar_store_load(lease, (int64_t)time(NULL), settings_loaded, q);
+}
+
+void calendar_settings_get(struct http_context *ctx)
+{
+	struct settings_req *q = calloc(1, sizeof(*q));
+	if (!q) {
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	q->ctx = ctx;
+	db_acquire(io_thread_db(ctx->thread), settings_read_leased, q);
+}
+
+static void settings_written(const struct db_batch_result *r, void *arg)
+{
+	struct settings_req *q = arg;
+	struct http_context *ctx = q->ctx;
+	if (r->status != DB_OK) {
+		settings_free(q);
+		api_reply_batch_failure(ctx, r);
+		return;
+	}
+	db_release(q->lease);
+	q->lease = NULL;
+	free(q->zone);
+	free(q->week);
+	q->zone = q->week = NULL;
+	db_acquire(io_thread_db(ctx->thread), settings_read_leased, q);
+}
+
+static void settings_write(struct settings_req *q)
+{
+	const char *zone[] = {"city.time_zone", q->zone};
+	const char *week[] = {"calendar.week", q->week};
+	struct db_batch_step steps[] = {{&statements[STMT_SETTING_PUT], zone},
+	                                {&statements[STMT_SETTING_PUT], week}};
+	db_lease_batch(q->lease, steps, 2, settings_written, q);
+}
+
+static void zone_checked(const struct db_result *r, void *arg)
+{
+	struct settings_req *q = arg;
+	struct http_context *ctx = q->ctx;
+	if (r->status != DB_OK) {
+		settings_free(q);
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	const char *offsets = PQgetvalue(r->res, 0, 0);
+	if (PQgetisnull(r->res, 0, 0) || strcmp(offsets, "1") != 0) {
+		json_t *errors = NULL;
+		problem_add_error(&errors, "/time_zone",
+		                  PQgetisnull(r->res, 0, 0)
+		                          ? "not a known IANA time zone (e.g. Asia/Shanghai)"
+		                          : "this zone changes its UTC offset during the year (daylight saving); "
+		                            "working calendars need a fixed offset, as all of China has");
+		settings_free(q);
+		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
+		return;
+	}
+	settings_write(q);
+}
+
+static void settings_write_leased(struct db_conn *lease, enum db_status status, void *arg)
+{
+	struct settings_req *q = arg;
+	if (status != DB_OK) {
+		struct http_context *ctx = q->ctx;
+		settings_free(q);
+		api_reply_db_status(ctx, status);
+		return;
+	}
+	q->lease = lease;
+	if (!q->zone) {
+		settings_write(q);
+		return;
+	}
+	const char *params[] = {json_string_value(json_object_get(q->ctx->body, "time_zone"))};
+	db_lease_query(lease, &statements[STMT_ZONE_CHECK], params, zone_checked, q);
+}
+
+void calendar_settings_put(struct http_context *ctx)
+{
+	json_t *errors = NULL;
+	const char *key;
+	json_t *v;
+	json_object_foreach(ctx->body, key, v) {
+		if (strcmp(key, "time_zone") != 0 && strcmp(key, "periods") != 0) {
+			char pointer[80];
+			snprintf(pointer, sizeof(pointer), "/%.60s", key);
+			problem_add_error(&errors, pointer, "unknown field: time_zone and periods can be set");
+		}
+	}
+	json_t *zone = json_object_get(ctx->body, "time_zone");
+	json_t *periods = json_object_get(ctx->body, "periods");
+	if (!zone && !periods && !errors)
+		problem_add_error(&errors, "", "nothing to change: give time_zone and/or periods");
+	if (zone) {
+		const char *z = json_string_value(zone);
+		size_t n = z ? json_string_length(zone) : 0;
+		if (!z || n < 1 || n > CALENDAR_STORE_ZONE_MAX ||
+		    strspn(z, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != n)
+			problem_add_error(&errors, "/time_zone", "an IANA time zone name such as Asia/Shanghai");
+	}
+	struct calendar *check = calloc(1, sizeof(*check));
+	if (!check) {
+		json_decref(errors);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	calendar_init_default(check);
+	if (periods && calendar_store_parse_week(periods, check, "/periods", &errors) == 0 &&
+	    !calendar_has_working_time(check))
+		problem_add_error(&errors, "/periods", "a working week needs at least one working period");
+	if (errors) {
+		free(check);
+		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
+		return;
+	}
+	struct settings_req *q = calloc(1, sizeof(*q));
+	if (q) {
+		q->ctx = ctx;
+		if (zone)
+			q->zone = json_dumps(zone, JSON_ENCODE_ANY);
+		if (periods) {
+			/* Stored normalised, as GET shows it. */
+			json_t *week = calendar_store_week_json(check);
+			q->week = json_dumps(week, JSON_COMPACT);
+			json_decref(week);
+		}
+	}
+	free(check);
+	if (!q || (zone && !q->zone) || (periods && !q->week)) {
+		if (q)
+			settings_free(q);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	db_acquire(io_thread_db(ctx->thread), settings_write_leased, q);
 }
 
 /* ---- PUT ---- */
@@ -219,7 +445,7 @@ void calendar_put(struct http_context *ctx)
 		if (pattern) {
 			int w = -1;
 			for (int k = 0; k < 7; k++)
-				if (strcmp(pattern, weekdays[k]) == 0)
+				if (strcmp(pattern, calendar_weekday_names[k]) == 0)
 					w = k;
 			if (w < 0 || spec.kind != CALENDAR_MAKEUP_WORKDAY) {
 				problem_add_error(&errors, pointer, "pattern: a weekday name, for workdays only");
@@ -287,36 +513,20 @@ static void deadline_free(struct deadline_req *q)
 	free(q);
 }
 
-static void window_loaded(const struct db_result *r, void *arg)
+static void window_loaded(const struct calendar *cal, const char *zone, const struct db_result *r,
+                          void *arg)
 {
 	struct deadline_req *q = arg;
 	struct http_context *ctx = q->ctx;
-	if (r->status != DB_OK) {
+	(void)zone;
+	if (!cal) {
 		deadline_free(q);
 		api_reply_db_failure(ctx, r);
 		return;
 	}
-	struct calendar *cal = calloc(1, sizeof(*cal));
-	if (!cal) {
-		deadline_free(q);
-		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
-		return;
-	}
-	calendar_init_default(cal);
-	for (int i = 0; i < PQntuples(r->res); i++) {
-		struct calendar_exception_spec spec = {{0, 0, 0}, CALENDAR_HOLIDAY, CALENDAR_MONDAY};
-		sscanf(PQgetvalue(r->res, i, 0), "%4d-%2d-%2d", &spec.date.year, &spec.date.month,
-		       &spec.date.day);
-		spec.kind = PQgetvalue(r->res, i, 1)[0] == 'h' ? CALENDAR_HOLIDAY : CALENDAR_MAKEUP_WORKDAY;
-		for (int k = 0; k < 7; k++)
-			if (strcmp(PQgetvalue(r->res, i, 2), weekdays[k]) == 0)
-				spec.pattern = (enum calendar_weekday)k;
-		calendar_add_exception(cal, &spec);
-	}
 	int64_t due = 0;
 	int st = deadline_add(q->start, q->amount, q->unit, cal, &due);
 	if (st != DEADLINE_OK) {
-		free(cal);
 		deadline_free(q);
 		http_reply_problem(ctx, PROBLEM_UNPROCESSABLE, deadline_status_text(st), NULL);
 		return;
@@ -327,18 +537,14 @@ static void window_loaded(const struct db_result *r, void *arg)
 	json_t *body = json_pack("{s:s, s:s, s:{s:i, s:s}, s:I}", "start", start, "due_at", due_text,
 	                         "limit", "value", q->amount, "unit", deadline_unit_name(q->unit),
 	                         "working_seconds", (json_int_t)deadline_working_seconds_between(q->start, due, cal));
-	free(cal);
 	deadline_free(q);
 	http_reply_json(ctx, 200, body);
 }
 
-/* Loads the exceptions around the start; window_loaded computes the deadline. */
+/* Loads the calendar around the start; window_loaded computes the deadline. */
 static void load_window(struct deadline_req *q)
 {
-	char start[32];
-	snprintf(start, sizeof(start), "%lld", (long long)q->start);
-	const char *params[] = {start};
-	db_lease_query(q->lease, &statements[STMT_WINDOW], params, window_loaded, q);
+	calendar_store_load(q->lease, q->start, window_loaded, q);
 }
 
 static void limit_loaded(const struct db_result *r, void *arg)

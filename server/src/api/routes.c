@@ -6,6 +6,7 @@
 #include "api/routes.h"
 
 #include "api/authn.h"
+#include "api/calendar_store.h"
 #include "limits.h"
 
 #include <string.h>
@@ -29,6 +30,8 @@ static const struct route base_routes[] = {
 	{HTTP_GET, "/v1/cells/{code}", cells_get, 0, 0, "cells.read"},
 	{HTTP_GET, "/v1/categories", categories_list, 0, 0, "categories.read"},
 	{HTTP_GET, "/v1/routing/resolve", routing_resolve, 0, 0, "routing.read"},
+	{HTTP_GET, "/v1/calendar/settings", calendar_settings_get, 0, 0, "calendar.read"},
+	{HTTP_PUT, "/v1/calendar/settings", calendar_settings_put, 0, ROUTE_JSON_BODY, "calendar.write"},
 	{HTTP_GET, "/v1/calendar/{year}", calendar_get, 0, 0, "calendar.read"},
 	{HTTP_PUT, "/v1/calendar/{year}", calendar_put, 0, ROUTE_JSON_BODY, "calendar.write"},
 	{HTTP_GET, "/v1/deadline", deadline_get, 0, 0, "calendar.read"},
@@ -63,7 +66,8 @@ int routes_register_statements(void)
 	if (health_register_statements() < 0 || authn_register_statements() < 0 ||
 	    auth_register_statements() < 0 || me_register_statements() < 0 ||
 	    users_register_statements() < 0 || cells_register_statements() < 0 ||
-	    categories_register_statements() < 0 || calendar_register_statements() < 0)
+	    categories_register_statements() < 0 || calendar_register_statements() < 0 ||
+	    calendar_store_register_statements() < 0)
 		return -1;
 	if (testing_register_statements() < 0)
 		return -1;

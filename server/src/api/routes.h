@@ -47,6 +47,8 @@ void categories_list(struct http_context *ctx);
 void routing_resolve(struct http_context *ctx);
 int categories_register_statements(void);
 
+void calendar_settings_get(struct http_context *ctx);
+void calendar_settings_put(struct http_context *ctx);
 void calendar_get(struct http_context *ctx);
 void calendar_put(struct http_context *ctx);
 void deadline_get(struct http_context *ctx);
