@@ -70,6 +70,10 @@ void rfc3339_format(int64_t utc, int offset_minutes, char out[RFC3339_MAX])
 		int a = (offset_minutes < 0 ? -offset_minutes : offset_minutes) % (24 * 60);
 		snprintf(zone, sizeof(zone), "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', a / 60, a % 60);
 	}
-	snprintf(out, RFC3339_MAX, "%04d-%02d-%02dT%02d:%02d:%02d%s", d.year, d.month, d.day,
+	/* Years stay within 4 digits (calendar_time_in_range); the wide buffer
+	 * only tells the compiler's truncation check so. */
+	char text[96];
+	snprintf(text, sizeof(text), "%04d-%02d-%02dT%02d:%02d:%02d%s", d.year, d.month, d.day,
 	         (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60), zone);
+	snprintf(out, RFC3339_MAX, "%.*s", RFC3339_MAX - 1, text);
 }
