@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -33,9 +36,18 @@ static void job_done_cb(evutil_socket_t fd, short what, void *arg)
 	free(job);
 }
 
+/*
+ * Workers run below the I/O threads' priority: decoding a 4 MiB photo or
+ * hashing a password must never make the event loops wait for a core. On
+ * Linux the nice value is per thread (setpriority on the thread id).
+ */
+#define WORKERS_NICE 10
+
 static void *worker_main(void *arg)
 {
 	struct worker_pool *pool = arg;
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKERS_NICE) != 0)
+		log_warn("workers: cannot lower the priority of a worker thread");
 	for (;;) {
 		pthread_mutex_lock(&pool->lock);
 		while (STAILQ_EMPTY(&pool->queue) && !pool->stopping)
