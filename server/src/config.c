@@ -92,6 +92,26 @@ static const struct option options[] = {
 	 "grid cell import: the most features in one file (POST /v1/cells/import and gridd import-cells)"},
 	{"cells_import_timeout_s", OPT_INT, FIELD(cells_import_timeout_s), "120", 1, 3600,
 	 "grid cell import: how long the database may take to check and write one file"},
+	{"photo_dir", OPT_STRING, FIELD(photo_dir), "var/photos", 0, 0,
+	 "photo store root: originals and derived JPEGs named by sha256 in two levels of subdirectories; created when missing"},
+	{"photo_max_bytes", OPT_INT, FIELD(photo_max_bytes), "15728640", 65536, 64 * 1024 * 1024,
+	 "largest photo upload body (15 MiB); beyond it 413"},
+	{"photo_max_pixels", OPT_INT, FIELD(photo_max_pixels), "40000000", 10000, 500000000,
+	 "photos with more pixels (width x height, read before decoding) are refused with 422"},
+	{"photo_max_per_report", OPT_INT, FIELD(photo_max_per_report), "6", 1, 100,
+	 "most photos attached to one report"},
+	{"photo_far_m", OPT_INT, FIELD(photo_far_m), "200", 1, 1000000,
+	 "photos whose EXIF GPS position is farther than this many metres from the report are flagged far_from_report"},
+	{"photo_old_s", OPT_INT, FIELD(photo_old_s), "86400", 60, 31536000,
+	 "photos whose EXIF time is more than this many seconds before the report are flagged taken_long_before"},
+	{"report_accuracy_flag_m", OPT_INT, FIELD(report_accuracy_flag_m), "100", 1, 100000,
+	 "reports whose GPS accuracy is worse than this many metres are flagged low_accuracy (not refused)"},
+	{"report_duplicate_radius_m", OPT_INT, FIELD(report_duplicate_radius_m), "50", 0, 10000,
+	 "possible duplicates: open cases of the same category within this distance of a new report"},
+	{"report_duplicate_window_h", OPT_INT, FIELD(report_duplicate_window_h), "72", 0, 8760,
+	 "possible duplicates: cases opened within this many hours before a new report"},
+	{"report_sync_settle_ms", OPT_INT, FIELD(report_sync_settle_ms), "2000", 0, 60000,
+	 "updated_after lists hold back rows younger than this, so a sync never skips a row committed late"},
 	{"test_routes", OPT_BOOL, FIELD(test_routes), "off", 0, 0,
 	 "enable routes used only by the API tests (never in production)"},
 };
@@ -432,6 +452,10 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->db_url[0] == '\0') {
 		snprintf(err, errlen, "db_url: must not be empty");
+		return -1;
+	}
+	if (cfg->photo_dir[0] == '\0') {
+		snprintf(err, errlen, "photo_dir: must not be empty");
 		return -1;
 	}
 	return 0;

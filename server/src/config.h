@@ -58,6 +58,17 @@ struct config {
 	int cells_overlap_tolerance_m2;
 	int cells_import_max_features;
 	int cells_import_timeout_s;
+
+	char *photo_dir;         /* photo store root (photo/store.h) */
+	int photo_max_bytes;     /* upload body limit */
+	int photo_max_pixels;    /* width x height, checked before decoding */
+	int photo_max_per_report;
+	int photo_far_m;         /* flag far_from_report beyond this distance */
+	int photo_old_s;         /* flag taken_long_before beyond this age */
+	int report_accuracy_flag_m;
+	int report_duplicate_radius_m;
+	int report_duplicate_window_h;
+	int report_sync_settle_ms;
 	bool test_routes;        /* extra routes used by the API tests */
 };
 

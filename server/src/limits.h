@@ -34,6 +34,10 @@
 /* POST /v1/cells/import: a GeoJSON file of grid cells. */
 #define LIMIT_CELLS_IMPORT_BYTES (32 * 1024 * 1024)
 
+/* A photo upload's body, hard ceiling: photo_max_bytes (config) is checked
+ * below it and may not be set higher. */
+#define LIMIT_PHOTO_BODY_HARD (64 * 1024 * 1024)
+
 /* Problems listed in one answer to a refused import; the rest are counted. */
 #define LIMIT_IMPORT_PROBLEMS 1000
 

@@ -27,6 +27,7 @@
 #include "http/server.h"
 #include "limits.h"
 #include "log.h"
+#include "photo/image.h"
 #include "workers.h"
 
 #ifndef GRIDD_VERSION
@@ -47,6 +48,7 @@ static void usage(FILE *out)
 	        "  gridd demo    [--config PATH]               load the demo data (GRIDD_DEMO_PASSWORD)\n"
 	        "  gridd import-cells [--config PATH] FILE     import grid cells from GeoJSON (- = stdin)\n"
 	        "  gridd routes  [--test-routes]               print the route table (JSON)\n"
+	        "  gridd sql NAME                              print a statement's SQL (benchmarks)\n"
 	        "  gridd version                               print versions\n"
 	        "  gridd help [config]                         this text, or the settings\n"
 	        "\n"
@@ -233,6 +235,12 @@ static int cmd_serve(int argc, char **argv)
 		log_error("cannot compute the argon2id dummy hash");
 		return 1;
 	}
+	if (photo_vips_init(argv[0]) < 0) {
+		log_error("cannot start libvips (photo decoding)");
+		return 1;
+	}
+	if (!photo_image_type_supported(PHOTO_TYPE_HEIC))
+		log_warn("libvips has no HEIF loader: HEIC photos will be refused with 415");
 	app.dispatch = authn_dispatch;
 	size_t largest = (size_t)app.cfg.http_max_body_bytes;
 	for (int i = 0; i < app.route_count; i++)
@@ -268,6 +276,7 @@ static int cmd_serve(int argc, char **argv)
 
 	int abandoned = server_stop(&app);
 	workers_stop(app.workers);
+	photo_vips_shutdown(); /* no worker thread uses libvips any more */
 	event_free(sigterm);
 	event_free(sigint);
 	event_free(sighup);
@@ -417,6 +426,27 @@ static int cmd_import_cells(int argc, char **argv)
 	return rc;
 }
 
+/*
+ * gridd sql NAME: prints a registered statement's SQL, so a benchmark can run
+ * exactly the SQL gridd runs (with pgbench) and compare.
+ */
+static int cmd_sql(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: gridd sql STATEMENT_NAME\n");
+		return 2;
+	}
+	if (routes_register_statements() < 0)
+		return 1;
+	const struct db_statement *st = db_statement_find(argv[2]);
+	if (!st) {
+		fprintf(stderr, "gridd sql: no statement named '%s'\n", argv[2]);
+		return 2;
+	}
+	printf("%s\n", st->sql);
+	return 0;
+}
+
 /* Prints the route table as JSON (contract and authorization tests read it). */
 static int cmd_routes(int argc, char **argv)
 {
@@ -463,6 +493,8 @@ int main(int argc, char **argv)
 		return cmd_useradd(argc, argv);
 	if (strcmp(command, "routes") == 0)
 		return cmd_routes(argc, argv);
+	if (strcmp(command, "sql") == 0)
+		return cmd_sql(argc, argv);
 	if (strcmp(command, "version") == 0 || strcmp(command, "--version") == 0)
 		return cmd_version();
 	if (strcmp(command, "help") == 0 || strcmp(command, "--help") == 0 ||

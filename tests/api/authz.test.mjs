@@ -33,6 +33,12 @@ const matrix = {
   'GET /v1/cells/locate': { path: '/v1/cells/locate?lon=116.4&lat=39.9', anonymous: 401, roles: every(404) },
   'GET /v1/cells/{code}': { path: '/v1/cells/110101001001001', anonymous: 401, roles: every(200) },
   'GET /v1/categories': { path: '/v1/categories', anonymous: 401, roles: every(200) },
+  // The body is incomplete: reaching the handler answers 400.
+  'POST /v1/reports': { path: '/v1/reports', body: {}, anonymous: 401, roles: { ...every(403), grid_worker: 400, dispatcher: 400 } },
+  'GET /v1/reports': { path: '/v1/reports', anonymous: 401, roles: every(200) },
+  'GET /v1/reports/{id}': { path: '/v1/reports/00000000-0000-4000-8000-000000000000', anonymous: 401, roles: every(404) },
+  'POST /v1/reports/{id}/photos': { path: '/v1/reports/00000000-0000-4000-8000-000000000000/photos', body: {}, anonymous: 401, roles: { ...every(403), grid_worker: 415, dispatcher: 415 } },
+  'GET /v1/photos/{sha256}': { path: `/v1/photos/${'0'.repeat(64)}`, anonymous: 401, roles: every(404) },
   'GET /v1/calendar/settings': { path: '/v1/calendar/settings', anonymous: 401, roles: every(200) },
   'PUT /v1/calendar/settings': { path: '/v1/calendar/settings', body: {}, anonymous: 401, roles: onlyAdmin(400) },
   'GET /v1/calendar/{year}': { path: '/v1/calendar/2026', anonymous: 401, roles: every(200) },

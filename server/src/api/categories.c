@@ -8,10 +8,11 @@
  * A category is written "<kind>:<code>", e.g. "event:0102" (暴露垃圾): event
  * and component codes overlap, so the kind is part of the name.
  *
- * Routing: the most specific matching rule wins, location first (cell 4,
- * community 3, street 2, district 1; x10), then category (minor 2, major 1),
- * then the higher priority, then the older rule; without a rule, the
- * category's default unit.
+ * Routing: the SQL function route_case (migrations/0007) - the most
+ * specific matching rule wins, location first (cell 4, community 3, street 2,
+ * district 1; x10), then category (minor 2, major 1), then the higher
+ * priority, then the older rule; without a rule, the category's default unit.
+ * Report intake routes with the same function.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,24 +30,14 @@ static struct db_statement statements[] = {
 	 " FROM categories WHERE active ORDER BY kind DESC, code",
 	 0, 0},
 	{"routing_resolve",
-	 "WITH cat AS (SELECT kind, code, default_unit_id FROM categories"
-	 "  WHERE kind = $1 AND code = $2 AND char_length(code) = 4 AND active),"
-	 " cell AS (SELECT code, community_code FROM grid_cells WHERE code = $3),"
-	 " rule AS ("
-	 "  SELECT r.id, r.unit_id, r.category_code, r.area_code, r.cell_code, r.priority,"
-	 "   10 * CASE WHEN r.cell_code IS NOT NULL THEN 4 ELSE char_length(r.area_code) / 3 - 1 END"
-	 "   + char_length(r.category_code) / 2 AS specificity"
-	 "  FROM routing_rules r, cat, cell"
-	 "  WHERE r.category_kind = cat.kind"
-	 "    AND r.category_code IN (cat.code, left(cat.code, 2))"
-	 "    AND (r.cell_code = cell.code OR r.area_code IN (cell.community_code,"
-	 "         left(cell.community_code, 9), left(cell.community_code, 6)))"
-	 "  ORDER BY specificity DESC, r.priority DESC, r.id LIMIT 1)"
-	 " SELECT (SELECT count(*) FROM cat), (SELECT count(*) FROM cell),"
-	 "  r.id, r.category_code, coalesce(r.cell_code, r.area_code), r.priority, r.specificity,"
+	 "WITH rc AS (SELECT * FROM route_case($1, $2, $3))"
+	 " SELECT (SELECT count(*) FROM categories"
+	 "   WHERE kind = $1 AND code = $2 AND char_length(code) = 4 AND active),"
+	 "  (SELECT count(*) FROM grid_cells WHERE code = $3),"
+	 "  r.id, r.category_code, coalesce(r.cell_code, r.area_code), r.priority, rc.specificity,"
 	 "  u.id, u.code, u.name"
-	 " FROM (SELECT 1) one LEFT JOIN rule r ON true"
-	 " LEFT JOIN units u ON u.id = coalesce(r.unit_id, (SELECT default_unit_id FROM cat))",
+	 " FROM (SELECT 1) one LEFT JOIN rc ON true"
+	 " LEFT JOIN routing_rules r ON r.id = rc.rule_id LEFT JOIN units u ON u.id = rc.unit_id",
 	 3, 0},
 };
 enum { STMT_TREE, STMT_RESOLVE };

@@ -30,6 +30,11 @@ static const struct route base_routes[] = {
 	{HTTP_GET, "/v1/cells/{code}", cells_get, 0, 0, "cells.read"},
 	{HTTP_GET, "/v1/categories", categories_list, 0, 0, "categories.read"},
 	{HTTP_GET, "/v1/routing/resolve", routing_resolve, 0, 0, "routing.read"},
+	{HTTP_POST, "/v1/reports", reports_create, 16384, ROUTE_JSON_BODY, "reports.create"},
+	{HTTP_GET, "/v1/reports", reports_list, 0, 0, "reports.read"},
+	{HTTP_GET, "/v1/reports/{id}", reports_get, 0, 0, "reports.read"},
+	{HTTP_POST, "/v1/reports/{id}/photos", photos_upload, LIMIT_PHOTO_BODY_HARD, 0, "reports.photo"},
+	{HTTP_GET, "/v1/photos/{sha256}", photos_get, 0, 0, "photos.read"},
 	{HTTP_GET, "/v1/calendar/settings", calendar_settings_get, 0, 0, "calendar.read"},
 	{HTTP_PUT, "/v1/calendar/settings", calendar_settings_put, 0, ROUTE_JSON_BODY, "calendar.write"},
 	{HTTP_GET, "/v1/calendar/{year}", calendar_get, 0, 0, "calendar.read"},
@@ -67,7 +72,8 @@ int routes_register_statements(void)
 	    auth_register_statements() < 0 || me_register_statements() < 0 ||
 	    users_register_statements() < 0 || cells_register_statements() < 0 ||
 	    categories_register_statements() < 0 || calendar_register_statements() < 0 ||
-	    calendar_store_register_statements() < 0)
+	    calendar_store_register_statements() < 0 || reports_register_statements() < 0 ||
+	    reports_read_register_statements() < 0 || photos_register_statements() < 0)
 		return -1;
 	if (testing_register_statements() < 0)
 		return -1;

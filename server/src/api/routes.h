@@ -47,6 +47,16 @@ void categories_list(struct http_context *ctx);
 void routing_resolve(struct http_context *ctx);
 int categories_register_statements(void);
 
+void reports_create(struct http_context *ctx);
+void reports_get(struct http_context *ctx);
+void reports_list(struct http_context *ctx);
+int reports_register_statements(void);
+int reports_read_register_statements(void);
+void photos_upload(struct http_context *ctx);
+void photos_get(struct http_context *ctx);
+int photos_register_statements(void);
+/* A report id (UUID) from the path, lowercased; false when malformed. */
+bool reports_path_id(struct http_context *ctx, char out[37]);
 void calendar_settings_get(struct http_context *ctx);
 void calendar_settings_put(struct http_context *ctx);
 void calendar_get(struct http_context *ctx);

@@ -61,6 +61,9 @@ typedef void (*db_lease_cb)(struct db_conn *lease, enum db_status status, void *
  */
 int db_register_statements(struct db_statement *stmts, int count);
 
+/* A registered statement by name, or NULL (benchmarks print their SQL). */
+const struct db_statement *db_statement_find(const char *name);
+
 /* Creates a pool on base and starts connecting. cfg must outlive the pool. */
 struct db_pool *db_pool_new(struct event_base *base, const struct config *cfg,
                             struct metrics_db *metrics, struct worker_pool *workers);

@@ -150,6 +150,14 @@ int db_register_statements(struct db_statement *stmts, int count)
 	return 0;
 }
 
+const struct db_statement *db_statement_find(const char *name)
+{
+	for (int i = 0; i < registry_count; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
+
 /* ---- state lists ---------------------------------------------------- */
 
 static void conn_set_state(struct db_conn *c, enum conn_state to)

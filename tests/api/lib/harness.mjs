@@ -157,8 +157,16 @@ export async function migrate(dbUrl, env = {}) {
 }
 
 // The test runner's environment without gridd settings that could leak in.
+// One photo directory per test process (GRIDD_PHOTO_DIR), removed at exit:
+// gridd's default (var/photos under the working directory) is for real runs.
+let photoDir = null;
+export function testPhotoDir() {
+  if (!photoDir) photoDir = mkdtempSync(join(tmpdir(), 'gridd-photos-'));
+  return photoDir;
+}
+
 function griddEnv(extra) {
-  const env = {};
+  const env = { GRIDD_PHOTO_DIR: testPhotoDir() };
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith('GRIDD_') && !/^GRIDD_(BIN|ROOT|PGCLUSTER|TEST_)/.test(k)) continue;
     env[k] = v;
@@ -461,6 +469,7 @@ process.on('exit', (code) => {
     try { execFileSync(PGCLUSTER, ['destroy', dir], { stdio: 'ignore' }); } catch { /* best effort */ }
     try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ }
   }
+  if (photoDir) try { rmSync(photoDir, { recursive: true, force: true }); } catch { /* best effort */ }
 });
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.once(sig, () => process.exit(130));

@@ -1,0 +1,320 @@
+/*
+ * reports_read.c - reading reports, within the caller's scope.
+ *
+ * GET /v1/reports/{id}
+ * GET /v1/reports?cell=&category=&status=&reporter=me&updated_after=&after=&limit=
+ *
+ * Scope is part of the SQL (REPORT_SCOPE), so lists are filtered in the
+ * database and a report out of scope is simply not found (404).
+ *
+ * Two orders, both keyset-paginated with an opaque cursor:
+ *  - by default the newest first (created_at, id descending): reports filed
+ *    while a client pages land before its first page, never inside it;
+ *  - with updated_after, oldest change first (updated_at, id ascending), for
+ *    phones that sync. Rows changed in the last report_sync_settle_ms are held
+ *    back: a transaction that began earlier but committed later cannot then
+ *    slip in behind a cursor already handed out.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/authn.h"
+#include "api/common.h"
+#include "api/reports_sql.h"
+#include "api/routes.h"
+#include "app.h"
+#include "domain/codes.h"
+#include "domain/rfc3339.h"
+#include "http/response.h"
+#include "http/server.h"
+
+#define REPORTS_PAGE_DEFAULT 50
+#define REPORTS_PAGE_MAX 200
+
+/* $5 cell, $6 kind, $7 code, $8 status, $9 reporter=me, $10 updated_after. */
+#define LIST_FILTERS                                                                       \
+	" AND ($5 = '' OR r.cell_code = $5)"                                                  \
+	" AND ($6 = '' OR (r.category_kind = $6 AND (r.category_code = $7 OR left(r.category_code, 2) = $7)))" \
+	" AND ($8 = '' OR c.state = $8)"                                                      \
+	" AND (NOT $9::boolean OR r.reporter_id = $1::bigint)"
+
+#define LIST_FROM " FROM reports r JOIN cases c ON c.id = r.case_id" REPORT_JOINS " WHERE" REPORT_SCOPE
+
+static struct db_statement statements[] = {
+	{"reports_get",
+	 "SELECT " REPORT_JSON("c.state") LIST_FROM " AND r.id = $5::uuid",
+	 5, 0},
+	/* $11 cursor time (micros since epoch, '' = first page), $12 cursor id, $13 rows. */
+	{"reports_list_newest",
+	 "SELECT " REPORT_JSON("c.state") ", ((extract(epoch FROM r.created_at) * 1000000)::numeric)::bigint, r.id"
+	 LIST_FROM LIST_FILTERS
+	 " AND ($11 = '' OR (r.created_at, r.id) < (timestamptz 'epoch' + $11::bigint * interval '1 microsecond', $12::uuid))"
+	 " AND $10 = ''"
+	 " ORDER BY r.created_at DESC, r.id DESC LIMIT $13::int",
+	 13, 0},
+	/* $14 settle (ms): rows younger than that wait for the next sync. */
+	{"reports_list_changed",
+	 "SELECT " REPORT_JSON("c.state") ", ((extract(epoch FROM r.updated_at) * 1000000)::numeric)::bigint, r.id"
+	 LIST_FROM LIST_FILTERS
+	 " AND r.updated_at > $10::timestamptz"
+	 " AND r.updated_at <= now() - $14::int * interval '1 millisecond'"
+	 " AND ($11 = '' OR (r.updated_at, r.id) > (timestamptz 'epoch' + $11::bigint * interval '1 microsecond', $12::uuid))"
+	 " ORDER BY r.updated_at, r.id LIMIT $13::int",
+	 14, 0},
+};
+enum { STMT_GET, STMT_NEWEST, STMT_CHANGED };
+
+int reports_read_register_statements(void)
+{
+	return db_register_statements(statements, (int)(sizeof(statements) / sizeof(statements[0])));
+}
+
+/* The caller's scope as the first four parameters of REPORT_SCOPE. */
+struct scope_params {
+	char uid[24], unit[24];
+	const char *role, *area;
+};
+
+static void scope_of(const struct http_context *ctx, struct scope_params *s)
+{
+	snprintf(s->uid, sizeof(s->uid), "%lld", (long long)ctx->auth->id);
+	snprintf(s->unit, sizeof(s->unit), "%lld", (long long)ctx->auth->unit_id);
+	s->role = auth_role_name(ctx->auth->role);
+	s->area = ctx->auth->area_code;
+}
+
+/* ---- one report ---- */
+
+static void got_report(const struct db_result *r, void *arg)
+{
+	struct http_context *ctx = arg;
+	if (r->status != DB_OK) {
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) == 0) {
+		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such report", NULL);
+		return;
+	}
+	json_error_t je;
+	json_t *body = json_loads(PQgetvalue(r->res, 0, 0), 0, &je);
+	if (!body) {
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	http_reply_json(ctx, 200, body);
+}
+
+/* A report id from the path, lowercased into out; false when not a UUID. */
+bool reports_path_id(struct http_context *ctx, char out[37])
+{
+	size_t len;
+	const char *s = route_param(&ctx->match, "id", &len);
+	if (!s || len != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		char ch = s[i];
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		bool hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+		if (dash ? ch != '-' : !hex)
+			return false;
+		out[i] = (char)(ch >= 'A' && ch <= 'F' ? ch - 'A' + 'a' : ch);
+	}
+	out[36] = '\0';
+	return true;
+}
+
+void reports_get(struct http_context *ctx)
+{
+	char id[37];
+	if (!reports_path_id(ctx, id)) {
+		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such report", NULL);
+		return;
+	}
+	struct scope_params s;
+	scope_of(ctx, &s);
+	const char *params[] = {s.uid, s.role, s.area, s.unit, id};
+	db_query(io_thread_db(ctx->thread), &statements[STMT_GET], params, got_report, ctx);
+}
+
+/* ---- lists ---- */
+
+struct report_page {
+	struct http_context *ctx;
+	int limit;
+	bool changed;          /* the updated_after order */
+};
+
+/* Cursor: base64url of "<micros>.<uuid>" without padding. */
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void cursor_encode(const char *micros, const char *id, char *out, size_t cap)
+{
+	char raw[96];
+	int n = snprintf(raw, sizeof(raw), "%s.%s", micros, id);
+	size_t o = 0;
+	for (int i = 0; i < n && o + 5 < cap; i += 3) {
+		unsigned v = (unsigned char)raw[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)raw[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)raw[i + 2];
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		if (i + 1 < n)
+			out[o++] = b64[(v >> 6) & 63];
+		if (i + 2 < n)
+			out[o++] = b64[v & 63];
+	}
+	out[o] = '\0';
+}
+
+/* Decodes a cursor into micros and uuid; false for anything malformed. */
+static bool cursor_decode(const char *text, char micros[24], char id[37])
+{
+	char raw[96];
+	size_t n = strlen(text), o = 0;
+	if (n == 0 || n > 120)
+		return false;
+	unsigned v = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = strchr(b64, text[i]);
+		if (!p || !text[i])
+			return false;
+		v = (v << 6) | (unsigned)(p - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= sizeof(raw))
+				return false;
+			raw[o++] = (char)((v >> bits) & 0xFF);
+		}
+	}
+	raw[o] = '\0';
+	char *dot = strchr(raw, '.');
+	if (!dot || dot == raw || dot - raw > 20 || strlen(dot + 1) != 36)
+		return false;
+	*dot = '\0';
+	if (strspn(raw, "0123456789") != strlen(raw))
+		return false;
+	for (int i = 0; i < 36; i++) {
+		char ch = dot[1 + i];
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? ch != '-' : !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
+			return false;
+	}
+	snprintf(micros, 24, "%.20s", raw);
+	snprintf(id, 37, "%s", dot + 1);
+	return true;
+}
+
+static void listed(const struct db_result *r, void *arg)
+{
+	struct report_page *page = arg;
+	struct http_context *ctx = page->ctx;
+	int limit = page->limit;
+	free(page);
+	if (r->status != DB_OK) {
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	json_t *items = json_array();
+	int n = PQntuples(r->res);
+	json_error_t je;
+	for (int i = 0; i < n && i < limit; i++) {
+		json_t *item = json_loads(PQgetvalue(r->res, i, 0), 0, &je);
+		if (item)
+			json_array_append_new(items, item);
+	}
+	json_t *next = json_null();
+	if (n > limit) {
+		char cursor[160];
+		cursor_encode(PQgetvalue(r->res, limit - 1, 1), PQgetvalue(r->res, limit - 1, 2), cursor,
+		              sizeof(cursor));
+		next = json_string(cursor);
+	}
+	http_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
+}
+
+static const char *const case_states[] = {"reported", "registered", "dispatched", "in_progress",
+	                                  "resolved", "closed", "rejected", "merged", "cancelled", NULL};
+
+void reports_list(struct http_context *ctx)
+{
+	char *cell = api_query_param(ctx, "cell"), *category = api_query_param(ctx, "category");
+	char *status = api_query_param(ctx, "status"), *reporter = api_query_param(ctx, "reporter");
+	char *updated = api_query_param(ctx, "updated_after"), *after = api_query_param(ctx, "after");
+	char *limit_s = api_query_param(ctx, "limit");
+	json_t *errors = NULL;
+	char kind[CODES_KIND_MAX] = "", code[CODES_CATEGORY_LEN + 1] = "";
+	char micros[24] = "", cursor_id[37] = "00000000-0000-0000-0000-000000000000";
+	long limit = REPORTS_PAGE_DEFAULT;
+	int64_t since = 0;
+	if (cell && codes_check_grid_cell(cell, strlen(cell)) != CODES_OK)
+		problem_add_error(&errors, "/query/cell", "a grid cell code of 14 or 15 digits");
+	if (category) {
+		/* A minor (event:0102) or a whole major (event:01). */
+		char *colon = strchr(category, ':');
+		size_t clen = colon ? strlen(colon + 1) : 0;
+		if (!colon || (clen != 2 && clen != 4) || (size_t)(colon - category) >= sizeof(kind) ||
+		    strspn(colon + 1, "0123456789") != clen)
+			problem_add_error(&errors, "/query/category", "a category such as event:0102, or a major such as event:01");
+		else {
+			snprintf(kind, sizeof(kind), "%.*s", (int)(colon - category), category);
+			snprintf(code, sizeof(code), "%s", colon + 1);
+			if (strcmp(kind, "event") != 0 && strcmp(kind, "component") != 0)
+				problem_add_error(&errors, "/query/category", "the kind is event or component");
+		}
+	}
+	if (status) {
+		bool ok = false;
+		for (int i = 0; case_states[i]; i++)
+			ok |= strcmp(status, case_states[i]) == 0;
+		if (!ok)
+			problem_add_error(&errors, "/query/status", "a case state: reported, registered, dispatched, in_progress, resolved, closed, rejected, merged, cancelled");
+	}
+	if (reporter && strcmp(reporter, "me") != 0)
+		problem_add_error(&errors, "/query/reporter", "me (your own reports) or absent");
+	if (updated && rfc3339_parse(updated, strlen(updated), &since) < 0)
+		problem_add_error(&errors, "/query/updated_after", "an RFC 3339 time with offset");
+	if (after && !cursor_decode(after, micros, cursor_id))
+		problem_add_error(&errors, "/query/after", "the next value of the previous page");
+	if (limit_s) {
+		char *end;
+		errno = 0;
+		limit = strtol(limit_s, &end, 10);
+		if (errno || *end || limit < 1 || limit > REPORTS_PAGE_MAX)
+			problem_add_error(&errors, "/query/limit", "a whole number from 1 to 200");
+	}
+	struct report_page *page = errors ? NULL : calloc(1, sizeof(*page));
+	if (errors || !page) {
+		if (errors)
+			http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
+		else
+			http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		goto out;
+	}
+	page->ctx = ctx;
+	page->limit = (int)limit;
+	page->changed = updated != NULL;
+	struct scope_params s;
+	scope_of(ctx, &s);
+	char rows[24], settle[16];
+	snprintf(rows, sizeof(rows), "%ld", limit + 1);
+	snprintf(settle, sizeof(settle), "%d", io_thread_app(ctx->thread)->cfg.report_sync_settle_ms);
+	const char *params[] = {s.uid, s.role, s.area, s.unit, cell ? cell : "", kind, code,
+	                        status ? status : "", reporter ? "true" : "false",
+	                        updated ? updated : "", micros, cursor_id, rows, settle};
+	db_query(io_thread_db(ctx->thread), &statements[updated ? STMT_CHANGED : STMT_NEWEST], params,
+	         listed, page);
+out:
+	free(cell);
+	free(category);
+	free(status);
+	free(reporter);
+	free(updated);
+	free(after);
+	free(limit_s);
+}
