@@ -51,7 +51,8 @@ const hasExif = (buf) => buf.includes(Buffer.from('Exif\0\0', 'binary'));
 
 test('a JPEG taken on the spot: 201, stored by content, no flags; thumbnails without EXIF', async () => {
   const report = await newReport();
-  const photo = makeJpeg({ width: 640, height: 480, exif: { lon: 116.40065, lat: 39.91048, takenAt: minutesAgo(3) } });
+  const takenAt = minutesAgo(3);
+  const photo = makeJpeg({ width: 640, height: 480, exif: { lon: 116.40065, lat: 39.91048, takenAt } });
   assert.ok(hasExif(photo));
   const res = await upload(report.id, photo);
   const text = await res.text();
@@ -64,7 +65,9 @@ test('a JPEG taken on the spot: 201, stored by content, no flags; thumbnails wit
   assert.deepEqual([p.width, p.height], [640, 480]);
   assert.deepEqual(p.flags, []);
   assert.ok(Math.abs(p.exif.location.coordinates[0] - 116.40065) < 1e-4);
-  assert.ok(p.exif.taken_at);
+  // EXIF times carry no offset: they are read as the city's local time (+08:00).
+  assert.match(p.exif.taken_at, /\+08:00$/);
+  assert.ok(Math.abs(Date.parse(p.exif.taken_at) - takenAt.getTime()) < 2000, p.exif.taken_at);
   // On disk: <dir>/ab/cd/<sha>, the original bytes.
   const file = join(testPhotoDir(), p.sha256.slice(0, 2), p.sha256.slice(2, 4), p.sha256);
   assert.ok(existsSync(file));

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "api/authn.h"
+#include "api/calendar_store.h"
 #include "api/common.h"
 #include "api/reports_sql.h"
 #include "api/routes.h"
@@ -43,7 +44,11 @@ static struct db_statement statements[] = {
 	/* $5 report id, $6 the caller: the reporter. */
 	{"photos_target",
 	 "SELECT r.case_id, ST_X(r.location), ST_Y(r.location), extract(epoch FROM r.observed_at)::bigint,"
-	 " (SELECT count(*) FROM case_photos cp WHERE cp.report_id = r.id AND cp.kind = 'before')"
+	 " (SELECT count(*) FROM case_photos cp WHERE cp.report_id = r.id AND cp.kind = 'before'),"
+	 /* The city's UTC offset: EXIF times without an offset are local times. */
+	 " (SELECT (extract(epoch FROM (now() AT TIME ZONE z) - (now() AT TIME ZONE 'UTC')) / 60)::int"
+	 "  FROM coalesce((SELECT value #>> '{}' FROM gridd_settings WHERE key = 'city.time_zone'),"
+	 "   '" CALENDAR_STORE_DEFAULT_ZONE "') z)"
 	 " FROM reports r JOIN cases c ON c.id = r.case_id"
 	 " WHERE" REPORT_SCOPE " AND r.id = $5::uuid AND r.reporter_id = $1::bigint",
 	 5, 0},
@@ -127,7 +132,7 @@ static json_t *photo_json(const struct upload *u, const char *flags_text)
 	if (o->exif.has_exif) {
 		char taken[RFC3339_MAX] = "";
 		if (o->exif.has_time)
-			rfc3339_format(o->exif.taken_at, 480, taken);
+			rfc3339_format(o->exif.taken_at, u->in.city_offset_minutes, taken);
 		exif = json_pack("{s:o, s:o}", "location",
 		                 o->exif.has_gps ? json_pack("{s:s, s:[f, f]}", "type", "Point", "coordinates",
 		                                             o->exif.lon, o->exif.lat)
@@ -281,6 +286,7 @@ static void target_found(const struct db_result *r, void *arg)
 	u->at.lon = atof(PQgetvalue(r->res, 0, 1));
 	u->at.lat = atof(PQgetvalue(r->res, 0, 2));
 	u->observed = atoll(PQgetvalue(r->res, 0, 3));
+	u->in.city_offset_minutes = atoi(PQgetvalue(r->res, 0, 5));
 	if (workers_submit(app->workers, upload_run, upload_done, u, io_thread_base(ctx->thread)) < 0) {
 		upload_free(u);
 		http_reply_problem(ctx, PROBLEM_OVERLOADED, NULL, NULL);
@@ -344,7 +350,8 @@ void photos_upload(struct http_context *ctx)
 	u->len = len;
 	snprintf(u->root, sizeof(u->root), "%s", cfg->photo_dir);
 	snprintf(u->uid, sizeof(u->uid), "%lld", (long long)ctx->auth->id);
-	u->in = (struct photo_process_input){u->bytes, len, claimed, u->root, cfg->photo_max_pixels, 480};
+	/* city_offset_minutes comes with the report (target_found). */
+	u->in = (struct photo_process_input){u->bytes, len, claimed, u->root, cfg->photo_max_pixels, 0};
 	char unit[24];
 	snprintf(unit, sizeof(unit), "%lld", (long long)ctx->auth->unit_id);
 	const char *params[] = {u->uid, auth_role_name(ctx->auth->role), ctx->auth->area_code, unit,
