@@ -112,7 +112,7 @@ static struct db_statement statements[] = {
 	 " SELECT (SELECT count(*) FROM cat), (SELECT count(*) FROM cell), (SELECT count(*) FROM allowed),"
 	 "  (SELECT " REPORT_JSON("'reported'") " FROM r" REPORT_JOINS "),"
 	 "  (SELECT coalesce(json_agg(json_build_object('case_id', id, 'state', state,"
-	 "    'distance_m', distance_m, 'created_at', created_at)), '[]')::text FROM dup)",
+	 "    'distance_m', distance_m, 'created_at', created_at) ORDER BY distance_m, id), '[]')::text FROM dup)",
 	 17, 0},
 };
 enum { STMT_BEGIN, STMT_COMMIT, STMT_KEY_LOCK, STMT_KEY_LOOKUP, STMT_KEY_KEEP, STMT_CREATE };
