@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createDatabase, migrate, startGridd, psql, sleep } from './lib/harness.mjs';
 import { assertProblem, assertMatchesContract } from './lib/contract.mjs';
 import { login, client, useradd } from './lib/session.mjs';
+import { wgs84ToGcj02 } from './lib/coords.mjs';
 
 const PASSWORD = 'demo-city-tests-2026';
 let g, dbUrl;
@@ -164,7 +165,7 @@ test('poor GPS accuracy is flagged, not refused; a 5-minute clock skew is allowe
 test('GCJ-02 input is stored as WGS-84', async () => {
   // What AMap would give for the centre of cell 1-2.
   const wgs = CELL_1_2;
-  const gcj = gcjOf(wgs);
+  const gcj = wgs84ToGcj02(wgs);
   const r = await (await post('worker1', report({ crs: 'gcj02', location: { type: 'Point', coordinates: gcj } }))).json();
   assert.equal(r.crs, 'gcj02');
   assert.equal(r.cell.code, '110101001001002');
@@ -263,24 +264,3 @@ test('updated_after syncs oldest change first, holding back rows younger than th
   const got = (await pages('worker3', q)).flat().map((r) => r.id);
   assert.deepEqual(got, [a.id, b.id]);
 });
-
-// GCJ-02 of a WGS-84 point (the published forward transform).
-function gcjOf([lon, lat]) {
-  const A = 6378245.0, EE = 0.00669342162296594323;
-  const x = lon - 105, y = lat - 35;
-  let dLat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
-  dLat += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
-  dLat += (20 * Math.sin(y * Math.PI) + 40 * Math.sin(y / 3 * Math.PI)) * 2 / 3;
-  dLat += (160 * Math.sin(y / 12 * Math.PI) + 320 * Math.sin(y * Math.PI / 30)) * 2 / 3;
-  let dLon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
-  dLon += (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3;
-  dLon += (20 * Math.sin(x * Math.PI) + 40 * Math.sin(x / 3 * Math.PI)) * 2 / 3;
-  dLon += (150 * Math.sin(x / 12 * Math.PI) + 300 * Math.sin(x / 30 * Math.PI)) * 2 / 3;
-  const radLat = lat / 180 * Math.PI;
-  let magic = Math.sin(radLat);
-  magic = 1 - EE * magic * magic;
-  const sqrtMagic = Math.sqrt(magic);
-  dLat = (dLat * 180) / ((A * (1 - EE)) / (magic * sqrtMagic) * Math.PI);
-  dLon = (dLon * 180) / (A / sqrtMagic * Math.cos(radLat) * Math.PI);
-  return [lon + dLon, lat + dLat];
-}

@@ -111,6 +111,58 @@ wait_ready() { # name port pid log
 	die "$1 did not answer GET /healthz on 127.0.0.1:$2 within 15 s"
 }
 
+# ---- a demo city on a private PostgreSQL -----------------------------------
+# bench_city GRIDD_BIN [-c name=value ...]: a cluster in $tmp/pg on a free
+# port (destroyed at exit), migrated, with the demo city. Sets pg_port,
+# db_url and password (of the demo accounts).
+bench_city() {
+	local bin=$1
+	shift
+	pg_port=$(pick_port) || die "no free port found"
+	local pgdir=$tmp/pg
+	"$root/deploy/pgcluster.sh" init "$pgdir" "$pg_port" >"$tmp/pg.log" 2>&1 || { show_log pg "$tmp/pg.log"; die "initdb failed"; }
+	on_exit+=("'$root/deploy/pgcluster.sh' destroy '$pgdir' >/dev/null 2>&1")
+	"$root/deploy/pgcluster.sh" start "$pgdir" "$pg_port" "$@" >>"$tmp/pg.log" 2>&1 ||
+		{ show_log pg "$tmp/pg.log"; die "PostgreSQL did not start"; }
+	"$root/deploy/pgcluster.sh" createdb "$pgdir" "$pg_port" bench >>"$tmp/pg.log" 2>&1 || die "createdb failed"
+	eval "$("$root/deploy/pgcluster.sh" env "$pgdir" "$pg_port")"
+	db_url="host=$GRIDD_PGHOST port=$pg_port dbname=bench user=$GRIDD_PGUSER"
+	password=bench-password-$RANDOM$RANDOM
+	GRIDD_DB_URL=$db_url "$bin" migrate >"$tmp/migrate.log" 2>&1 || { show_log migrate "$tmp/migrate.log"; die "migrate failed"; }
+	GRIDD_DB_URL=$db_url GRIDD_DEMO_PASSWORD=$password "$bin" demo >"$tmp/demo.log" 2>&1 || { show_log demo "$tmp/demo.log"; die "demo failed"; }
+}
+
+# bench_gridd GRIDD_BIN THREADS [NAME=VALUE ...]: gridd serving the city on a
+# free port, ready (/readyz). Sets gridd_port and gridd_pid.
+bench_gridd() {
+	local bin=$1 threads=$2 i
+	shift 2
+	gridd_port=$(pick_port "$pg_port") || die "no free port found"
+	env GRIDD_LISTEN="127.0.0.1:$gridd_port" GRIDD_THREADS="$threads" GRIDD_LOG_LEVEL=warn \
+		GRIDD_DB_URL="$db_url" GRIDD_AUTH_JWT_SECRET="$(head -c 48 /dev/urandom | base64 -w0)" "$@" \
+		setsid "$bin" serve >"$tmp/gridd.log" 2>&1 &
+	gridd_pid=$!
+	pids+=("$gridd_pid")
+	wait_ready gridd "$gridd_port" "$gridd_pid" "$tmp/gridd.log"
+	for ((i = 0; i < 100; i++)); do
+		curl -fsS -o /dev/null "http://127.0.0.1:$gridd_port/readyz" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	show_log gridd "$tmp/gridd.log"
+	die "gridd is not ready (/readyz) after 10 s"
+}
+
+# json_field NAME: the top-level string NAME of the JSON on stdin.
+json_field() {
+	node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[process.argv[1]]))' "$1"
+}
+
+# bench_login LOGIN: an access token of a demo account.
+bench_login() {
+	curl -fsS -H 'content-type: application/json' -d "{\"login\":\"$1\",\"password\":\"$password\"}" \
+		"http://127.0.0.1:$gridd_port/v1/auth/login" | json_field access_token
+}
+
 # ---- wrk -----------------------------------------------------------------
 to_ms() { # "1.23ms" | "870.00us" | "1.02s" | "1.00m" -> milliseconds
 	awk -v v="$1" 'BEGIN {

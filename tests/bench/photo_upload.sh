@@ -45,43 +45,17 @@ done
 [[ -x $gridd_bin ]] || die "gridd binary '$gridd_bin' not found (build it first, or pass its path)"
 [[ -d $root/tests/api/node_modules/jpeg-js ]] || die "run deploy/local.sh deps (npm packages of tests/api) first"
 
-# ---- database and gridd ------------------------------------------------------
-pg_port=$(pick_port) || die "no free port found"
-pgdir=$tmp/pg
-"$root/deploy/pgcluster.sh" init "$pgdir" "$pg_port" >"$tmp/pg.log" 2>&1 || { show_log pg "$tmp/pg.log"; die "initdb failed"; }
-on_exit+=("'$root/deploy/pgcluster.sh' destroy '$pgdir' >/dev/null 2>&1")
-"$root/deploy/pgcluster.sh" start "$pgdir" "$pg_port" >>"$tmp/pg.log" 2>&1 || { show_log pg "$tmp/pg.log"; die "PostgreSQL did not start"; }
-"$root/deploy/pgcluster.sh" createdb "$pgdir" "$pg_port" bench >>"$tmp/pg.log" 2>&1 || die "createdb failed"
-eval "$("$root/deploy/pgcluster.sh" env "$pgdir" "$pg_port")"
-db_url="host=$GRIDD_PGHOST port=$pg_port dbname=bench user=$GRIDD_PGUSER"
-password=bench-password-$RANDOM$RANDOM
-GRIDD_DB_URL=$db_url "$gridd_bin" migrate >"$tmp/migrate.log" 2>&1 || { show_log migrate "$tmp/migrate.log"; die "migrate failed"; }
-GRIDD_DB_URL=$db_url GRIDD_DEMO_PASSWORD=$password "$gridd_bin" demo >"$tmp/demo.log" 2>&1 || { show_log demo "$tmp/demo.log"; die "demo failed"; }
-
-gridd_port=$(pick_port "$pg_port") || die "no free port found"
-GRIDD_LISTEN=127.0.0.1:$gridd_port GRIDD_THREADS=$server_threads GRIDD_LOG_LEVEL=warn \
-	GRIDD_DB_URL=$db_url GRIDD_PHOTO_DIR=$tmp/photos GRIDD_PHOTO_MAX_PER_REPORT=100 \
-	GRIDD_AUTH_JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0) \
-	setsid "$gridd_bin" serve >"$tmp/gridd.log" 2>&1 &
-gridd_pid=$!
-pids+=("$gridd_pid")
-wait_ready gridd "$gridd_port" "$gridd_pid" "$tmp/gridd.log"
-for ((i = 0; i < 100; i++)); do
-	curl -fsS -o /dev/null "http://127.0.0.1:$gridd_port/readyz" 2>/dev/null && break
-	sleep 0.1
-done
-
-token=$(curl -fsS -H 'content-type: application/json' \
-	-d "{\"login\":\"worker1\",\"password\":\"$password\"}" \
-	"http://127.0.0.1:$gridd_port/v1/auth/login" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))') ||
-	die "cannot log in as worker1"
+# ---- database and gridd ----------------------------------------------------
+bench_city "$gridd_bin"
+bench_gridd "$gridd_bin" "$server_threads" GRIDD_PHOTO_DIR="$tmp/photos" GRIDD_PHOTO_MAX_PER_REPORT=100
+token=$(bench_login worker1) || die "cannot log in as worker1"
 observed=$(date -u -d '-1 minute' +%Y-%m-%dT%H:%M:%S+00:00)
 : >"$tmp/reports.txt"
 for ((i = 0; i < nreports; i++)); do
 	curl -fsS -H 'content-type: application/json' -H "authorization: Bearer $token" \
 		-d "{\"category\":\"event:0102\",\"location\":{\"type\":\"Point\",\"coordinates\":[116.4006,39.91045]},\"description\":\"bench $i\",\"observed_at\":\"$observed\"}" \
 		"http://127.0.0.1:$gridd_port/v1/reports" |
-		node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))' >>"$tmp/reports.txt" ||
+		json_field id >>"$tmp/reports.txt" ||
 		die "cannot file report $i"
 done
 photo_info=$(node "$here/make_photo.mjs" "$tmp/photo.jpg" 4) || die "cannot make the photo"

@@ -50,39 +50,11 @@ for tool in wrk curl ss setsid node "$pgbin/pgbench" "$pgbin/psql"; do
 done
 [[ -x $gridd_bin ]] || die "gridd binary '$gridd_bin' not found (build it first, or pass its path)"
 
-# ---- database --------------------------------------------------------------
-pg_port=$(pick_port) || die "no free port found"
-pgdir=$tmp/pg
-"$root/deploy/pgcluster.sh" init "$pgdir" "$pg_port" >"$tmp/pg.log" 2>&1 || { show_log pg "$tmp/pg.log"; die "initdb failed"; }
-on_exit+=("'$root/deploy/pgcluster.sh' destroy '$pgdir' >/dev/null 2>&1")
-"$root/deploy/pgcluster.sh" start "$pgdir" "$pg_port" -c max_connections=$((conns * 2 + 20)) >>"$tmp/pg.log" 2>&1 ||
-	{ show_log pg "$tmp/pg.log"; die "PostgreSQL did not start"; }
-"$root/deploy/pgcluster.sh" createdb "$pgdir" "$pg_port" bench >>"$tmp/pg.log" 2>&1 || die "createdb failed"
-eval "$("$root/deploy/pgcluster.sh" env "$pgdir" "$pg_port")"
-db_url="host=$GRIDD_PGHOST port=$pg_port dbname=bench user=$GRIDD_PGUSER"
-password=bench-password-$RANDOM$RANDOM
-GRIDD_DB_URL=$db_url "$gridd_bin" migrate >"$tmp/migrate.log" 2>&1 || { show_log migrate "$tmp/migrate.log"; die "migrate failed"; }
-GRIDD_DB_URL=$db_url GRIDD_DEMO_PASSWORD=$password "$gridd_bin" demo >"$tmp/demo.log" 2>&1 || { show_log demo "$tmp/demo.log"; die "demo failed"; }
+# ---- database and gridd ----------------------------------------------------
+bench_city "$gridd_bin" -c max_connections=$((conns * 2 + 20))
 psql_() { "$pgbin/psql" "$db_url" -XAtq -v ON_ERROR_STOP=1 "$@"; }
-
-# ---- gridd -----------------------------------------------------------------
-gridd_port=$(pick_port "$pg_port") || die "no free port found"
-GRIDD_LISTEN=127.0.0.1:$gridd_port GRIDD_THREADS=$server_threads GRIDD_LOG_LEVEL=warn \
-	GRIDD_DB_URL=$db_url GRIDD_DB_POOL_SIZE=$((conns / server_threads)) GRIDD_DB_QUEUE_MAX=10000 \
-	GRIDD_AUTH_JWT_SECRET=$(head -c 48 /dev/urandom | base64 -w0) \
-	setsid "$gridd_bin" serve >"$tmp/gridd.log" 2>&1 &
-gridd_pid=$!
-pids+=("$gridd_pid")
-wait_ready gridd "$gridd_port" "$gridd_pid" "$tmp/gridd.log"
-for ((i = 0; i < 100; i++)); do
-	curl -fsS -o /dev/null "http://127.0.0.1:$gridd_port/readyz" 2>/dev/null && break
-	sleep 0.1
-done
-
-token=$(curl -fsS -H 'content-type: application/json' \
-	-d "{\"login\":\"worker1\",\"password\":\"$password\"}" \
-	"http://127.0.0.1:$gridd_port/v1/auth/login" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).access_token))') ||
-	die "cannot log in as worker1"
+bench_gridd "$gridd_bin" "$server_threads" GRIDD_DB_POOL_SIZE=$((conns / server_threads)) GRIDD_DB_QUEUE_MAX=10000
+token=$(bench_login worker1) || die "cannot log in as worker1"
 
 # One report through the API: checks the path works and gives a real answer
 # of the usual size for pgbench to keep with its keys.

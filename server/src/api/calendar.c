@@ -297,15 +297,8 @@ static void settings_write_leased(struct db_conn *lease, enum db_status status, 
 void calendar_settings_put(struct http_context *ctx)
 {
 	json_t *errors = NULL;
-	const char *key;
-	json_t *v;
-	json_object_foreach(ctx->body, key, v) {
-		if (strcmp(key, "time_zone") != 0 && strcmp(key, "periods") != 0) {
-			char pointer[80];
-			snprintf(pointer, sizeof(pointer), "/%.60s", key);
-			problem_add_error(&errors, pointer, "unknown field: time_zone and periods can be set");
-		}
-	}
+	static const char *const known[] = {"time_zone", "periods", NULL};
+	api_check_known_fields(ctx->body, known, &errors);
 	json_t *zone = json_object_get(ctx->body, "time_zone");
 	json_t *periods = json_object_get(ctx->body, "periods");
 	if (!zone && !periods && !errors)

@@ -3,7 +3,9 @@
  */
 #include "api/common.h"
 
+#include <errno.h>
 #include <event2/http.h>
+#include <stdbool.h>
 #include <event2/keyvalq_struct.h>
 #include <stdlib.h>
 #include <sys/queue.h>
@@ -92,4 +94,39 @@ char *api_query_param(struct http_context *ctx, const char *name)
 	}
 	const char *v = evhttp_find_header(ctx->query_params, name);
 	return v ? strdup(v) : NULL;
+}
+
+void api_check_known_fields(const json_t *body, const char *const *known, json_t **errors)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)body, key, v) {
+		bool ok = false;
+		for (int k = 0; known[k] && !ok; k++)
+			ok = strcmp(known[k], key) == 0;
+		if (!ok) {
+			char pointer[80];
+			snprintf(pointer, sizeof(pointer), "/%.60s", key);
+			problem_add_error(errors, pointer, "unknown field");
+		}
+	}
+}
+
+int api_query_limit(struct http_context *ctx, int def, int max, json_t **errors)
+{
+	char *text = api_query_param(ctx, "limit");
+	if (!text)
+		return def;
+	char *end;
+	errno = 0;
+	long limit = strtol(text, &end, 10);
+	bool ok = !errno && end != text && *end == '\0' && limit >= 1 && limit <= max;
+	free(text);
+	if (!ok) {
+		char detail[64];
+		snprintf(detail, sizeof(detail), "a whole number from 1 to %d", max);
+		problem_add_error(errors, "/query/limit", detail);
+		return def;
+	}
+	return (int)limit;
 }

@@ -34,4 +34,17 @@ void api_client_address(const struct http_context *ctx, char *buf, size_t len);
  */
 char *api_query_param(struct http_context *ctx, const char *name);
 
+/*
+ * Adds an "unknown field" error (pointer /<name>) for every member of the
+ * object body that is not in known (NULL-terminated): a misspelt field is
+ * refused rather than silently ignored.
+ */
+void api_check_known_fields(const json_t *body, const char *const *known, json_t **errors);
+
+/*
+ * The ?limit= of a list: def when absent, else a whole number from 1 to max
+ * (an error at /query/limit otherwise, and def is returned).
+ */
+int api_query_limit(struct http_context *ctx, int def, int max, json_t **errors);
+
 #endif

@@ -246,7 +246,6 @@ void reports_list(struct http_context *ctx)
 	char *cell = api_query_param(ctx, "cell"), *category = api_query_param(ctx, "category");
 	char *status = api_query_param(ctx, "status"), *reporter = api_query_param(ctx, "reporter");
 	char *updated = api_query_param(ctx, "updated_after"), *after = api_query_param(ctx, "after");
-	char *limit_s = api_query_param(ctx, "limit");
 	json_t *errors = NULL;
 	char kind[CODES_KIND_MAX] = "", code[CODES_CATEGORY_LEN + 1] = "";
 	char micros[24] = "", cursor_id[37] = "00000000-0000-0000-0000-000000000000";
@@ -281,13 +280,7 @@ void reports_list(struct http_context *ctx)
 		problem_add_error(&errors, "/query/updated_after", "an RFC 3339 time with offset");
 	if (after && !cursor_decode(after, micros, cursor_id))
 		problem_add_error(&errors, "/query/after", "the next value of the previous page");
-	if (limit_s) {
-		char *end;
-		errno = 0;
-		limit = strtol(limit_s, &end, 10);
-		if (errno || *end || limit < 1 || limit > REPORTS_PAGE_MAX)
-			problem_add_error(&errors, "/query/limit", "a whole number from 1 to 200");
-	}
+	limit = api_query_limit(ctx, REPORTS_PAGE_DEFAULT, REPORTS_PAGE_MAX, &errors);
 	struct report_page *page = errors ? NULL : calloc(1, sizeof(*page));
 	if (errors || !page) {
 		if (errors)
@@ -316,5 +309,4 @@ out:
 	free(reporter);
 	free(updated);
 	free(after);
-	free(limit_s);
 }

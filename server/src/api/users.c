@@ -163,7 +163,6 @@ void users_list(struct http_context *ctx)
 	char *role = api_query_param(ctx, "role");
 	char *active = api_query_param(ctx, "active");
 	char *after = api_query_param(ctx, "after");
-	char *limit_s = api_query_param(ctx, "limit");
 	json_t *errors = NULL;
 	long limit = 50;
 	if (role && *role && auth_role_from_name(role) < 0)
@@ -172,21 +171,15 @@ void users_list(struct http_context *ctx)
 		problem_add_error(&errors, "/query/active", "true or false");
 	if (after && (strspn(after, "0123456789") != strlen(after) || strlen(after) > 18 || !*after))
 		problem_add_error(&errors, "/query/after", "the next value of the previous page");
-	if (limit_s) {
-		char *end;
-		errno = 0;
-		limit = strtol(limit_s, &end, 10);
-		if (errno || *end || limit < 1 || limit > 200)
-			problem_add_error(&errors, "/query/limit", "a whole number from 1 to 200");
-	}
+	limit = api_query_limit(ctx, 50, 200, &errors);
 	if (errors) {
-		free(role); free(active); free(after); free(limit_s);
+		free(role); free(active); free(after);
 		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
 		return;
 	}
 	struct user_page *page = calloc(1, sizeof(*page));
 	if (!page) {
-		free(role); free(active); free(after); free(limit_s);
+		free(role); free(active); free(after);
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return;
 	}
@@ -196,7 +189,7 @@ void users_list(struct http_context *ctx)
 	snprintf(fetch, sizeof(fetch), "%ld", limit + 1);
 	const char *params[] = {role ? role : "", active ? active : "", after ? after : "0", fetch};
 	db_query(io_thread_db(ctx->thread), &statements[STMT_LIST], params, listed, page);
-	free(role); free(active); free(after); free(limit_s);
+	free(role); free(active); free(after);
 }
 
 /* Answers the account in r with `status` (200, or 201 after a create). */
@@ -345,19 +338,9 @@ static void check_fields(json_t *body, struct user_fields *f, bool creating, jso
 			f->password_len = json_string_length(v);
 		}
 	}
-	const char *known[] = {"login", "display_name", "phone", "role", "active", "unit_id",
+	static const char *const known[] = {"login", "display_name", "phone", "role", "active", "unit_id",
 	                       "area_code", "cells", "password", NULL};
-	const char *key;
-	json_object_foreach(body, key, v) {
-		bool ok = false;
-		for (int k = 0; known[k]; k++)
-			ok |= strcmp(known[k], key) == 0;
-		if (!ok) {
-			char pointer[80];
-			snprintf(pointer, sizeof(pointer), "/%.60s", key);
-			problem_add_error(errors, pointer, "unknown field");
-		}
-	}
+	api_check_known_fields(body, known, errors);
 }
 
 /* ---- create ---- */
