@@ -144,6 +144,7 @@ static int demo_city(PGconn *pg)
 }
 
 extern const char demo_categories_sql[]; /* server/data/demo_categories.sql */
+extern const char demo_campaign_sql[];   /* server/data/demo_campaign.sql */
 
 int demo_load(const char *conninfo, const char *password)
 {
@@ -172,8 +173,16 @@ int demo_load(const char *conninfo, const char *password)
 		return 1;
 	}
 	PQclear(cr);
+	cr = PQexec(pg, demo_campaign_sql);
+	if (PQresultStatus(cr) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "gridd demo: campaign: %s", PQresultErrorMessage(cr));
+		PQclear(cr);
+		PQfinish(pg);
+		return 1;
+	}
+	PQclear(cr);
 	printf("demo city: 东城区 (110101), 2 streets, 4 communities, 24 grid cells, %d units, "
-	       "categories and routing rules\n",
+	       "categories, routing rules and the 创建文明城市 campaign\n",
 	       (int)(sizeof(units) / sizeof(units[0])));
 	for (size_t i = 0; i < sizeof(accounts) / sizeof(accounts[0]) && rc == 0; i++) {
 		char hash[PASSWORD_HASH_MAX];

@@ -33,6 +33,18 @@ const matrix = {
   'GET /v1/cells/locate': { path: '/v1/cells/locate?lon=116.4&lat=39.9', anonymous: 401, roles: every(404) },
   'GET /v1/cells/{code}': { path: '/v1/cells/110101001001001', anonymous: 401, roles: every(200) },
   'GET /v1/categories': { path: '/v1/categories', anonymous: 401, roles: every(200) },
+  // No categories are seeded: reads reach the handler and answer 404; empty bodies 400.
+  'POST /v1/categories': { path: '/v1/categories', body: {}, anonymous: 401, roles: onlyAdmin(400) },
+  'GET /v1/categories/{name}': { path: '/v1/categories/event:0102', anonymous: 401, roles: every(404) },
+  'PATCH /v1/categories/{name}': { path: '/v1/categories/event:0102', body: {}, anonymous: 401, roles: onlyAdmin(400) },
+  'DELETE /v1/categories/{name}': { path: '/v1/categories/event:0102', anonymous: 401, roles: onlyAdmin(404) },
+  'GET /v1/units': { path: '/v1/units', anonymous: 401, roles: every(200) },
+  'POST /v1/units': { path: '/v1/units', body: {}, anonymous: 401, roles: onlyAdmin(400) },
+  'GET /v1/units/{id}': { path: '/v1/units/1', anonymous: 401, roles: every(200) },
+  'PATCH /v1/units/{id}': { path: '/v1/units/1', body: {}, anonymous: 401, roles: onlyAdmin(400) },
+  'GET /v1/campaigns': { path: '/v1/campaigns', anonymous: 401, roles: every(200) },
+  'GET /v1/campaigns/{code}': { path: '/v1/campaigns/none-yet', anonymous: 401, roles: every(404) },
+  'PUT /v1/campaigns/{code}': { path: '/v1/campaigns/none-yet', body: {}, anonymous: 401, roles: onlyAdmin(400) },
   // The body is incomplete: reaching the handler answers 400.
   'POST /v1/reports': { path: '/v1/reports', body: {}, anonymous: 401, roles: { ...every(403), grid_worker: 400, dispatcher: 400 } },
   'GET /v1/reports': { path: '/v1/reports', anonymous: 401, roles: every(200) },
@@ -45,6 +57,9 @@ const matrix = {
   'PUT /v1/calendar/{year}': { path: '/v1/calendar/2026', body: { exceptions: 'none' }, anonymous: 401, roles: onlyAdmin(400) },
   'GET /v1/deadline': { path: '/v1/deadline?start=2026-10-08T09:00:00%2B08:00&amount=1&unit=working_hours', anonymous: 401, roles: every(200) },
   'GET /v1/routing/resolve': { path: '/v1/routing/resolve?category=event:0102&cell=110101001001001', anonymous: 401, roles: every(404) },
+  'GET /v1/routing/rules': { path: '/v1/routing/rules', anonymous: 401, roles: every(200) },
+  'POST /v1/routing/rules': { path: '/v1/routing/rules', body: {}, anonymous: 401, roles: onlyAdmin(400) },
+  'DELETE /v1/routing/rules/{id}': { path: '/v1/routing/rules/999999', anonymous: 401, roles: onlyAdmin(404) },
 };
 
 let g;

@@ -298,7 +298,7 @@ void calendar_settings_put(struct http_context *ctx)
 {
 	json_t *errors = NULL;
 	static const char *const known[] = {"time_zone", "periods", NULL};
-	api_check_known_fields(ctx->body, known, &errors);
+	api_check_known_fields(ctx->body, "", known, &errors);
 	json_t *zone = json_object_get(ctx->body, "time_zone");
 	json_t *periods = json_object_get(ctx->body, "periods");
 	if (!zone && !periods && !errors)

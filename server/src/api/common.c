@@ -96,7 +96,8 @@ char *api_query_param(struct http_context *ctx, const char *name)
 	return v ? strdup(v) : NULL;
 }
 
-void api_check_known_fields(const json_t *body, const char *const *known, json_t **errors)
+void api_check_known_fields(const json_t *body, const char *prefix, const char *const *known,
+                            json_t **errors)
 {
 	const char *key;
 	json_t *v;
@@ -105,8 +106,8 @@ void api_check_known_fields(const json_t *body, const char *const *known, json_t
 		for (int k = 0; known[k] && !ok; k++)
 			ok = strcmp(known[k], key) == 0;
 		if (!ok) {
-			char pointer[80];
-			snprintf(pointer, sizeof(pointer), "/%.60s", key);
+			char pointer[160];
+			snprintf(pointer, sizeof(pointer), "%.80s/%.60s", prefix, key);
 			problem_add_error(errors, pointer, "unknown field");
 		}
 	}

@@ -35,11 +35,12 @@ void api_client_address(const struct http_context *ctx, char *buf, size_t len);
 char *api_query_param(struct http_context *ctx, const char *name);
 
 /*
- * Adds an "unknown field" error (pointer /<name>) for every member of the
- * object body that is not in known (NULL-terminated): a misspelt field is
- * refused rather than silently ignored.
+ * Adds an "unknown field" error (pointer <prefix>/<name>) for every member of
+ * the object body that is not in known (NULL-terminated): a misspelt field is
+ * refused rather than silently ignored. prefix is "" for a top-level body.
  */
-void api_check_known_fields(const json_t *body, const char *const *known, json_t **errors);
+void api_check_known_fields(const json_t *body, const char *prefix, const char *const *known,
+                            json_t **errors);
 
 /*
  * The ?limit= of a list: def when absent, else a whole number from 1 to max

@@ -243,7 +243,7 @@ static void check_report(const json_t *body, struct report_input *in, json_t **e
 	static const char *const known[] = {"id", "category", "location", "crs", "accuracy_m",
 	                                    "address", "description", "urgent", "observed_at", NULL};
 	json_t *v;
-	api_check_known_fields(body, known, errors);
+	api_check_known_fields(body, "", known, errors);
 	if ((v = json_object_get(body, "id")) && !json_is_null(v)) {
 		if (!json_is_string(v) || !uuid_ok(json_string_value(v), json_string_length(v), in->id))
 			problem_add_error(errors, "/id", "a UUID made by the phone, e.g. 0b7e3c52-5d4f-4d7e-9a51-2f0c1d9e8a10");

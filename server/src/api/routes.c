@@ -29,7 +29,21 @@ static const struct route base_routes[] = {
 	{HTTP_GET, "/v1/cells/locate", cells_locate, 0, 0, "cells.read"},
 	{HTTP_GET, "/v1/cells/{code}", cells_get, 0, 0, "cells.read"},
 	{HTTP_GET, "/v1/categories", categories_list, 0, 0, "categories.read"},
+	{HTTP_POST, "/v1/categories", categories_create, 0, ROUTE_JSON_BODY, "categories.write"},
+	{HTTP_GET, "/v1/categories/{name}", categories_get, 0, 0, "categories.read"},
+	{HTTP_PATCH, "/v1/categories/{name}", categories_update, 0, ROUTE_JSON_BODY, "categories.write"},
+	{HTTP_DELETE, "/v1/categories/{name}", categories_delete, 0, 0, "categories.write"},
 	{HTTP_GET, "/v1/routing/resolve", routing_resolve, 0, 0, "routing.read"},
+	{HTTP_GET, "/v1/routing/rules", routing_rules_list, 0, 0, "routing.read"},
+	{HTTP_POST, "/v1/routing/rules", routing_rules_create, 0, ROUTE_JSON_BODY, "routing.write"},
+	{HTTP_DELETE, "/v1/routing/rules/{id}", routing_rules_delete, 0, 0, "routing.write"},
+	{HTTP_GET, "/v1/units", units_list, 0, 0, "units.read"},
+	{HTTP_POST, "/v1/units", units_create, 0, ROUTE_JSON_BODY, "units.write"},
+	{HTTP_GET, "/v1/units/{id}", units_get, 0, 0, "units.read"},
+	{HTTP_PATCH, "/v1/units/{id}", units_update, 0, ROUTE_JSON_BODY, "units.write"},
+	{HTTP_GET, "/v1/campaigns", campaigns_list, 0, 0, "campaigns.read"},
+	{HTTP_GET, "/v1/campaigns/{code}", campaigns_get, 0, 0, "campaigns.read"},
+	{HTTP_PUT, "/v1/campaigns/{code}", campaigns_put, 0, ROUTE_JSON_BODY, "campaigns.write"},
 	{HTTP_POST, "/v1/reports", reports_create, 16384, ROUTE_JSON_BODY, "reports.create"},
 	{HTTP_GET, "/v1/reports", reports_list, 0, 0, "reports.read"},
 	{HTTP_GET, "/v1/reports/{id}", reports_get, 0, 0, "reports.read"},
@@ -74,6 +88,9 @@ int routes_register_statements(void)
 	    categories_register_statements() < 0 || calendar_register_statements() < 0 ||
 	    calendar_store_register_statements() < 0 || reports_register_statements() < 0 ||
 	    reports_read_register_statements() < 0 || photos_register_statements() < 0)
+		return -1;
+	if (units_register_statements() < 0 || campaigns_register_statements() < 0 ||
+	    categories_admin_register_statements() < 0)
 		return -1;
 	if (testing_register_statements() < 0)
 		return -1;

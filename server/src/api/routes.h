@@ -46,6 +46,25 @@ int cells_register_statements(void);
 void categories_list(struct http_context *ctx);
 void routing_resolve(struct http_context *ctx);
 int categories_register_statements(void);
+void categories_get(struct http_context *ctx);
+void categories_create(struct http_context *ctx);
+void categories_update(struct http_context *ctx);
+void categories_delete(struct http_context *ctx);
+void routing_rules_list(struct http_context *ctx);
+void routing_rules_create(struct http_context *ctx);
+void routing_rules_delete(struct http_context *ctx);
+int categories_admin_register_statements(void);
+
+void units_list(struct http_context *ctx);
+void units_get(struct http_context *ctx);
+void units_create(struct http_context *ctx);
+void units_update(struct http_context *ctx);
+int units_register_statements(void);
+
+void campaigns_list(struct http_context *ctx);
+void campaigns_get(struct http_context *ctx);
+void campaigns_put(struct http_context *ctx);
+int campaigns_register_statements(void);
 
 void reports_create(struct http_context *ctx);
 void reports_get(struct http_context *ctx);

@@ -340,7 +340,7 @@ static void check_fields(json_t *body, struct user_fields *f, bool creating, jso
 	}
 	static const char *const known[] = {"login", "display_name", "phone", "role", "active", "unit_id",
 	                       "area_code", "cells", "password", NULL};
-	api_check_known_fields(body, known, errors);
+	api_check_known_fields(body, "", known, errors);
 }
 
 /* ---- create ---- */

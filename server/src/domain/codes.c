@@ -153,6 +153,28 @@ int codes_parse_category_name(const char *text, char kind[CODES_KIND_MAX],
 	return 0;
 }
 
+int codes_parse_category_ref(const char *text, size_t len, char kind[CODES_KIND_MAX],
+			     char code[CODES_CATEGORY_LEN + 1])
+{
+	const char *colon = text ? memchr(text, ':', len) : NULL;
+	if (!colon)
+		return -1;
+	size_t klen = (size_t)(colon - text), clen = len - klen - 1;
+	if (!((klen == 5 && memcmp(text, "event", 5) == 0) ||
+	      (klen == 9 && memcmp(text, "component", 9) == 0)))
+		return -1;
+	enum codes_result r = clen == CODES_CATEGORY_MAJOR_LEN
+				      ? codes_check_category_major(colon + 1, clen)
+				      : codes_check_category(colon + 1, clen);
+	if (r != CODES_OK)
+		return -1;
+	memcpy(kind, text, klen);
+	kind[klen] = '\0';
+	memcpy(code, colon + 1, clen);
+	code[clen] = '\0';
+	return 0;
+}
+
 const char *codes_reason(enum codes_result result)
 {
 	if ((int)result < 0 || result >= CODES_RESULT_COUNT)

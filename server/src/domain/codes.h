@@ -81,6 +81,17 @@ enum codes_result codes_check_category(const char *code, size_t len);
 int codes_parse_category_name(const char *text, char kind[CODES_KIND_MAX],
 			      char code[CODES_CATEGORY_LEN + 1]);
 
+/*
+ * A category reference, major or minor: "<kind>:<code>" with kind "event" or
+ * "component" and a 2-digit major ("event:01", 市容环境) or a 4-digit minor
+ * ("event:0102"), as campaign actions and routing rules name what they cover.
+ * Reads exactly len bytes (no NUL needed; a NUL inside fails). On success
+ * writes the kind and code (NUL-terminated) and returns 0; -1 for anything
+ * else (NULL text included).
+ */
+int codes_parse_category_ref(const char *text, size_t len, char kind[CODES_KIND_MAX],
+			     char code[CODES_CATEGORY_LEN + 1]);
+
 /* A short English reason ("must contain only the digits 0-9" ...) for people. */
 const char *codes_reason(enum codes_result result);
 

@@ -248,6 +248,45 @@ static void category_names_carry_kind_and_code(void **state)
 	assert_int_equal(codes_parse_category_name(NULL, kind, code), -1);
 }
 
+static int ref(const char *text, char *kind, char *code)
+{
+	return codes_parse_category_ref(text, strlen(text), kind, code);
+}
+
+static void category_refs_name_a_major_or_a_minor(void **state)
+{
+	(void)state;
+	char kind[CODES_KIND_MAX], code[CODES_CATEGORY_LEN + 1];
+	assert_int_equal(ref("event:01", kind, code), 0);
+	assert_string_equal(kind, "event");
+	assert_string_equal(code, "01");
+	assert_int_equal(ref("component:0104", kind, code), 0);
+	assert_string_equal(kind, "component");
+	assert_string_equal(code, "0104");
+	assert_int_equal(ref("event:99", kind, code), 0);
+	const char *bad[] = {"event:00", "event:0", "event:010", "event:0100", "event:0001",
+			     "event:010203", "weather:01", "Event:01", "event01", ":01", "event:",
+			     "event:0a", "component:01:x", "", "event :01"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ref(bad[i], kind, code) == 0)
+			fail_msg("'%s' was accepted", bad[i]);
+	assert_int_equal(codes_parse_category_ref(NULL, 0, kind, code), -1);
+}
+
+static void category_refs_are_read_by_length_and_refuse_a_nul(void **state)
+{
+	(void)state;
+	char kind[CODES_KIND_MAX], code[CODES_CATEGORY_LEN + 1];
+	/* Only the first 8 bytes count: "event:01". */
+	assert_int_equal(codes_parse_category_ref("event:0102", 8, kind, code), 0);
+	assert_string_equal(code, "01");
+	/* A JSON string may hold a NUL: "event:01\0" and "event\0:01" are not names. */
+	assert_int_equal(codes_parse_category_ref("event:01\0", 9, kind, code), -1);
+	assert_int_equal(codes_parse_category_ref("event\0:01", 9, kind, code), -1);
+	/* The colon is looked for within len only. */
+	assert_int_equal(codes_parse_category_ref("event:01", 5, kind, code), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +308,8 @@ int main(void)
 		cmocka_unit_test(category_is_major_and_minor_of_two_digits_each),
 		cmocka_unit_test(every_result_has_a_distinct_reason_and_name),
 		cmocka_unit_test(category_names_carry_kind_and_code),
+		cmocka_unit_test(category_refs_name_a_major_or_a_minor),
+		cmocka_unit_test(category_refs_are_read_by_length_and_refuse_a_nul),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
