@@ -3,6 +3,8 @@
  */
 #include "auth/policy.h"
 
+#include "domain/workflow.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,14 @@ static const char *const role_names[ROLE_COUNT] = {
 	[ROLE_UNIT_STAFF] = "unit_staff",   [ROLE_SUPERVISOR] = "supervisor",
 	[ROLE_ADMIN] = "admin",
 };
+
+/* The case workflow (domain/workflow.h) names roles by the same bits. */
+_Static_assert(WORKFLOW_GRID_WORKER == ROLE_BIT(ROLE_GRID_WORKER) &&
+               WORKFLOW_DISPATCHER == ROLE_BIT(ROLE_DISPATCHER) &&
+               WORKFLOW_UNIT_STAFF == ROLE_BIT(ROLE_UNIT_STAFF) &&
+               WORKFLOW_SUPERVISOR == ROLE_BIT(ROLE_SUPERVISOR) &&
+               WORKFLOW_ADMIN == ROLE_BIT(ROLE_ADMIN) && WORKFLOW_ANY_ROLE == ROLES_ANY,
+               "workflow role bits must match auth_role");
 
 #define PUBLIC 0u
 #define ADMIN ROLE_BIT(ROLE_ADMIN)
@@ -27,6 +37,8 @@ static const struct {
 	{"calendar.write", ADMIN},
 	{"campaigns.read", ROLES_ANY},
 	{"campaigns.write", ADMIN},
+	{"cases.act", ROLES_ANY},
+	{"cases.read", ROLES_ANY},
 	{"categories.read", ROLES_ANY},
 	{"categories.write", ADMIN},
 	{"cells.read", ROLES_ANY},

@@ -31,6 +31,7 @@ typedef void (*route_handler)(struct http_context *ctx);
 /* Route flags. */
 #define ROUTE_JSON_BODY 0x1 /* the body must be JSON; parsed before the handler */
 #define ROUTE_NO_LOG    0x2 /* do not write a request log line (probes) */
+#define ROUTE_JSON_OPTIONAL 0x4 /* with ROUTE_JSON_BODY: an empty body is fine (ctx->body NULL) */
 
 struct route {
 	unsigned method;      /* exactly one enum http_method bit */

@@ -440,7 +440,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		http_reply_problem(ctx, PROBLEM_BODY_TOO_LARGE, detail, NULL);
 		return;
 	}
-	if (ctx->route->flags & ROUTE_JSON_BODY) {
+	if ((ctx->route->flags & ROUTE_JSON_BODY) && !(len == 0 && (ctx->route->flags & ROUTE_JSON_OPTIONAL))) {
 		struct json_body_error err;
 		const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 		const char *bytes = len ? (const char *)evbuffer_pullup(in, -1) : "";
