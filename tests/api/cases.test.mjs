@@ -201,3 +201,39 @@ test('merge: a duplicate joins the other case with its reports', async () => {
   assert.equal(events.at(-1).kind, 'merged_from');
   await assertProblem(await act('dispatcher1', a, 'merge', { target_case_id: a }), 400);
 });
+
+test('GET /v1/cases: scoped, filtered, paged; overdue is computed from due_at', async () => {
+  const a = await newCase('event:0108', '列表 A');
+  const b = await newCase('event:0108', '列表 B');
+  await ok('dispatcher1', b, 'verify');
+  await ok('dispatcher1', b, 'dispatch', { unit_id: 1 });
+  const list = async (who, q) => {
+    const res = await as[who]('GET', `/v1/cases?${q}`);
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    await assertMatchesContract('GET', '/v1/cases', res, text);
+    return JSON.parse(text);
+  };
+  const ids = (page) => page.items.map((c) => c.id);
+  assert.ok(ids(await list('dispatcher1', 'state=reported&limit=200')).includes(a));
+  assert.ok(!ids(await list('dispatcher1', 'state=reported&limit=200')).includes(b));
+  assert.ok(!ids(await list('worker2', 'limit=200')).includes(a), 'not worker2\'s cell');
+  const unit = await list('unit1', 'limit=200');
+  assert.ok(ids(unit).includes(b) && !ids(unit).includes(a));
+  assert.deepEqual(ids(await list('unit2', 'limit=200')), []);
+  // Overdue: the deadline passed while the case is being handled.
+  assert.ok(!ids(await list('supervisor1', 'overdue=true&limit=200')).includes(b));
+  await psql(dbUrl, `UPDATE cases SET due_at = now() - interval '1 hour' WHERE id = ${b}`);
+  const late = await list('supervisor1', 'overdue=true&limit=200');
+  assert.ok(ids(late).includes(b));
+  assert.equal(late.items.find((c) => c.id === b).overdue, true);
+  assert.equal((await getCase('supervisor1', b)).overdue, true);
+  assert.ok((await getCase('supervisor1', b)).working_seconds_left <= 0);
+  // Paging the most recently changed first.
+  const first = await list('dispatcher1', 'limit=1');
+  assert.equal(first.items.length, 1);
+  const second = await list('dispatcher1', `limit=1&after=${first.next}`);
+  assert.notEqual(second.items[0].id, first.items[0].id);
+  for (const q of ['state=open', 'unit=x', 'cell=1', 'category=event', 'overdue=maybe', 'due_before=soon', 'after=zz', 'limit=0'])
+    assert.equal((await as.dispatcher1('GET', `/v1/cases?${q}`)).status, 400, q);
+});

@@ -21,6 +21,7 @@
 
 #include "api/authn.h"
 #include "api/common.h"
+#include "api/cursor.h"
 #include "api/reports_sql.h"
 #include "api/routes.h"
 #include "app.h"
@@ -146,70 +147,6 @@ struct report_page {
 	bool changed;          /* the updated_after order */
 };
 
-/* Cursor: base64url of "<micros>.<uuid>" without padding. */
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static void cursor_encode(const char *micros, const char *id, char *out, size_t cap)
-{
-	char raw[96];
-	int n = snprintf(raw, sizeof(raw), "%s.%s", micros, id);
-	size_t o = 0;
-	for (int i = 0; i < n && o + 5 < cap; i += 3) {
-		unsigned v = (unsigned char)raw[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned char)raw[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)raw[i + 2];
-		out[o++] = b64[(v >> 18) & 63];
-		out[o++] = b64[(v >> 12) & 63];
-		if (i + 1 < n)
-			out[o++] = b64[(v >> 6) & 63];
-		if (i + 2 < n)
-			out[o++] = b64[v & 63];
-	}
-	out[o] = '\0';
-}
-
-/* Decodes a cursor into micros and uuid; false for anything malformed. */
-static bool cursor_decode(const char *text, char micros[24], char id[37])
-{
-	char raw[96];
-	size_t n = strlen(text), o = 0;
-	if (n == 0 || n > 120)
-		return false;
-	unsigned v = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *p = strchr(b64, text[i]);
-		if (!p || !text[i])
-			return false;
-		v = (v << 6) | (unsigned)(p - b64);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o + 1 >= sizeof(raw))
-				return false;
-			raw[o++] = (char)((v >> bits) & 0xFF);
-		}
-	}
-	raw[o] = '\0';
-	char *dot = strchr(raw, '.');
-	if (!dot || dot == raw || dot - raw > 20 || strlen(dot + 1) != 36)
-		return false;
-	*dot = '\0';
-	if (strspn(raw, "0123456789") != strlen(raw))
-		return false;
-	for (int i = 0; i < 36; i++) {
-		char ch = dot[1 + i];
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? ch != '-' : !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-			return false;
-	}
-	snprintf(micros, 24, "%.20s", raw);
-	snprintf(id, 37, "%s", dot + 1);
-	return true;
-}
-
 static void listed(const struct db_result *r, void *arg)
 {
 	struct report_page *page = arg;
@@ -253,20 +190,8 @@ void reports_list(struct http_context *ctx)
 	int64_t since = 0;
 	if (cell && codes_check_grid_cell(cell, strlen(cell)) != CODES_OK)
 		problem_add_error(&errors, "/query/cell", "a grid cell code of 14 or 15 digits");
-	if (category) {
-		/* A minor (event:0102) or a whole major (event:01). */
-		char *colon = strchr(category, ':');
-		size_t clen = colon ? strlen(colon + 1) : 0;
-		if (!colon || (clen != 2 && clen != 4) || (size_t)(colon - category) >= sizeof(kind) ||
-		    strspn(colon + 1, "0123456789") != clen)
-			problem_add_error(&errors, "/query/category", "a category such as event:0102, or a major such as event:01");
-		else {
-			snprintf(kind, sizeof(kind), "%.*s", (int)(colon - category), category);
-			snprintf(code, sizeof(code), "%s", colon + 1);
-			if (strcmp(kind, "event") != 0 && strcmp(kind, "component") != 0)
-				problem_add_error(&errors, "/query/category", "the kind is event or component");
-		}
-	}
+	if (category && codes_parse_category_ref(category, strlen(category), kind, code) < 0)
+		problem_add_error(&errors, "/query/category", "a category such as event:0102, or a major such as event:01");
 	if (status) {
 		bool ok = false;
 		for (int i = 0; case_states[i]; i++)
@@ -278,7 +203,7 @@ void reports_list(struct http_context *ctx)
 		problem_add_error(&errors, "/query/reporter", "me (your own reports) or absent");
 	if (updated && rfc3339_parse(updated, strlen(updated), &since) < 0)
 		problem_add_error(&errors, "/query/updated_after", "an RFC 3339 time with offset");
-	if (after && !cursor_decode(after, micros, cursor_id))
+	if (after && !cursor_decode(after, CURSOR_UUID, micros, cursor_id))
 		problem_add_error(&errors, "/query/after", "the next value of the previous page");
 	limit = api_query_limit(ctx, REPORTS_PAGE_DEFAULT, REPORTS_PAGE_MAX, &errors);
 	struct report_page *page = errors ? NULL : calloc(1, sizeof(*page));

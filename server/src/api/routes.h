@@ -78,6 +78,8 @@ void cases_get(struct http_context *ctx);
 void cases_events(struct http_context *ctx);
 void cases_act(struct http_context *ctx);
 int cases_register_statements(void);
+void cases_list(struct http_context *ctx);
+int cases_list_register_statements(void);
 /* A report id (UUID) from the path, lowercased; false when malformed. */
 bool reports_path_id(struct http_context *ctx, char out[37]);
 void calendar_settings_get(struct http_context *ctx);
