@@ -16,6 +16,8 @@
 #include "http/router.h"
 
 struct io_thread;
+struct db_pool;
+struct event_base;
 struct worker_pool;
 
 struct app {
@@ -30,6 +32,16 @@ struct app {
 
 	/* Runs a routed, parsed request: authentication, then the handler. */
 	void (*dispatch)(struct http_context *ctx);
+
+	/*
+	 * Background work of I/O thread 0 (the case sweeper): started on that
+	 * thread's loop once its database pool exists, told to stop when the
+	 * thread starts draining, freed after the pool (whose pending callbacks
+	 * it must survive). NULL: none.
+	 */
+	void *(*job_start)(struct event_base *base, struct db_pool *db, const struct config *cfg);
+	void (*job_drain)(void *job);
+	void (*job_free)(void *job);
 	struct token_config tokens;  /* keys owned by main() */
 
 	int migrations_latest;       /* highest migration built into this binary */

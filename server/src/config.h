@@ -69,6 +69,10 @@ struct config {
 	int report_duplicate_radius_m;
 	int report_duplicate_window_h;
 	int report_sync_settle_ms;
+	int sweeper_interval_s;
+	int dispatch_limit_min;
+	int dispatch_limit_urgent_min;
+	int check_limit_min;
 	bool test_routes;        /* extra routes used by the API tests */
 };
 

@@ -24,6 +24,7 @@
 #include "db/migrate.h"
 #include "demo.h"
 #include "cells_import.h"
+#include "jobs/sweeper.h"
 #include "http/server.h"
 #include "limits.h"
 #include "log.h"
@@ -195,6 +196,22 @@ static void on_hup_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("received SIGHUP: log reopened");
 }
 
+/* The sweeper runs as I/O thread 0's background job (app.h). */
+static void *sweeper_job_start(struct event_base *base, struct db_pool *db, const struct config *cfg)
+{
+	return sweeper_start(base, db, cfg);
+}
+
+static void sweeper_job_drain(void *job)
+{
+	sweeper_drain(job);
+}
+
+static void sweeper_job_free(void *job)
+{
+	sweeper_free(job);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	struct options o = {0};
@@ -213,7 +230,7 @@ static int cmd_serve(int argc, char **argv)
 		log_error("libevent has no pthreads support");
 		return 1;
 	}
-	if (routes_register_statements() < 0)
+	if (routes_register_statements() < 0 || sweeper_register_statements() < 0)
 		return 1;
 	app.routes = routes_table(&app.cfg, &app.route_count);
 	int bad = router_check_table(app.routes, app.route_count);
@@ -242,6 +259,11 @@ static int cmd_serve(int argc, char **argv)
 	if (!photo_image_type_supported(PHOTO_TYPE_HEIC))
 		log_warn("libvips has no HEIF loader: HEIC photos will be refused with 415");
 	app.dispatch = authn_dispatch;
+	if (app.cfg.sweeper_interval_s > 0) {
+		app.job_start = sweeper_job_start;
+		app.job_drain = sweeper_job_drain;
+		app.job_free = sweeper_job_free;
+	}
 	size_t largest = (size_t)app.cfg.http_max_body_bytes;
 	for (int i = 0; i < app.route_count; i++)
 		if (app.routes[i].max_body > largest)

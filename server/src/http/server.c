@@ -49,6 +49,7 @@ struct io_thread {
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	struct db_pool *db;
+	void *job;                   /* app->job_start's, on thread 0 */
 	struct metrics_thread metrics;
 	struct event *wake;          /* main thread -> this thread: start draining */
 	struct event *drain_timer;
@@ -538,6 +539,8 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 	if (t->draining)
 		return;
 	t->draining = true;
+	if (t->job)
+		t->app->job_drain(t->job);
 	if (t->bound) { /* stop accepting: closes this thread's listening socket */
 		evhttp_del_accept_socket(t->http, t->bound);
 		t->bound = NULL;
@@ -603,6 +606,8 @@ static void *thread_main(void *arg)
 	t->db = db_pool_new(t->base, cfg, &t->metrics.db, app->workers);
 	if (!t->wake || !t->drain_timer || !t->db)
 		goto fail;
+	if (t->index == 0 && app->job_start && !(t->job = app->job_start(t->base, t->db, cfg)))
+		goto fail;
 
 	signal_started(t, 0);
 	event_base_dispatch(t->base);
@@ -616,6 +621,9 @@ cleanup:
 	if (t->db)
 		db_pool_free(t->db);
 	t->db = NULL;
+	if (t->job)
+		app->job_free(t->job);
+	t->job = NULL;
 	if (t->http)
 		evhttp_free(t->http); /* closes remaining connections */
 	t->http = NULL;
