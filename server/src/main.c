@@ -23,6 +23,7 @@
 #include "config.h"
 #include "db/migrate.h"
 #include "demo.h"
+#include "audit.h"
 #include "cells_import.h"
 #include "jobs/sweeper.h"
 #include "http/server.h"
@@ -48,6 +49,7 @@ static void usage(FILE *out)
 	        "  gridd useradd --login L --role R [...]      create an account (password on stdin)\n"
 	        "  gridd demo    [--config PATH]               load the demo data (GRIDD_DEMO_PASSWORD)\n"
 	        "  gridd import-cells [--config PATH] FILE     import grid cells from GeoJSON (- = stdin)\n"
+	        "  gridd audit-verify [--config PATH] [--case ID]  recompute the cases' audit chains\n"
 	        "  gridd routes  [--test-routes]               print the route table (JSON)\n"
 	        "  gridd sql NAME                              print a statement's SQL (benchmarks)\n"
 	        "  gridd version                               print versions\n"
@@ -421,6 +423,33 @@ static int cmd_demo(int argc, char **argv)
 	return rc;
 }
 
+/* gridd audit-verify [--config PATH] [--case ID]: 0 verified, 1 broken, 2 error. */
+static int cmd_audit_verify(int argc, char **argv)
+{
+	const char *config = NULL;
+	long long case_id = 0;
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config = argv[++i];
+		} else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc) {
+			char *end;
+			case_id = strtoll(argv[++i], &end, 10);
+			if (*end || case_id < 1) {
+				fprintf(stderr, "gridd audit-verify: --case takes a case id\n");
+				return 2;
+			}
+		} else {
+			fprintf(stderr, "usage: gridd audit-verify [--config PATH] [--case ID]\n");
+			return 2;
+		}
+	}
+	struct config cfg;
+	load_config(&cfg, config);
+	int rc = audit_verify_command(cfg.db_url, case_id, stdout, stderr);
+	config_free(&cfg);
+	return rc;
+}
+
 /* gridd import-cells [--config PATH] FILE: 0 imported, 1 refused, 2 error. */
 static int cmd_import_cells(int argc, char **argv)
 {
@@ -509,6 +538,8 @@ int main(int argc, char **argv)
 		return cmd_migrate(argc, argv);
 	if (strcmp(command, "demo") == 0)
 		return cmd_demo(argc, argv);
+	if (strcmp(command, "audit-verify") == 0)
+		return cmd_audit_verify(argc, argv);
 	if (strcmp(command, "import-cells") == 0)
 		return cmd_import_cells(argc, argv);
 	if (strcmp(command, "useradd") == 0)

@@ -2,7 +2,7 @@
 // case, every kind of refusal, concurrency, deadlines and the audit chain.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createDatabase, migrate, startGridd, psql } from './lib/harness.mjs';
 import { assertProblem, assertMatchesContract } from './lib/contract.mjs';
 import { login, client } from './lib/session.mjs';
@@ -236,4 +236,47 @@ test('GET /v1/cases: scoped, filtered, paged; overdue is computed from due_at', 
   assert.notEqual(second.items[0].id, first.items[0].id);
   for (const q of ['state=open', 'unit=x', 'cell=1', 'category=event', 'overdue=maybe', 'due_before=soon', 'after=zz', 'limit=0'])
     assert.equal((await as.dispatcher1('GET', `/v1/cases?${q}`)).status, 400, q);
+});
+
+test('audit: the chain verifies, and an edit or a removal made behind gridd\'s back is found', async () => {
+  const id = await newCase();
+  await ok('dispatcher1', id, 'verify');
+  await ok('dispatcher1', id, 'dispatch', { unit_id: 1 });
+  await ok('unit1', id, 'accept');
+  const audit = async () => {
+    const res = await as.supervisor1('GET', `/v1/cases/${id}/audit`);
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    await assertMatchesContract('GET', '/v1/cases/{id}/audit', res, text);
+    return JSON.parse(text);
+  };
+  assert.deepEqual(await audit(), { valid: true, events: 4, broken_at: null, reason: null });
+  const cli = () => spawnSync(process.env.GRIDD_BIN, ['audit-verify', '--case', String(id)],
+    { env: { ...process.env, GRIDD_DB_URL: dbUrl }, encoding: 'utf8' });
+  assert.equal(cli().status, 0, cli().stderr);
+  // The table refuses changes; the owner switches the trigger off to forge one.
+  await assert.rejects(psql(dbUrl, `UPDATE case_events SET data = '{}' WHERE case_id = ${id} AND seq = 3`), /append-only/);
+  await psql(dbUrl, `ALTER TABLE case_events DISABLE TRIGGER case_events_append_only;
+    UPDATE case_events SET data = jsonb_set(data, '{unit_id}', '2') WHERE case_id = ${id} AND seq = 3;
+    ALTER TABLE case_events ENABLE TRIGGER case_events_append_only;`);
+  const forged = await audit();
+  assert.equal(forged.valid, false);
+  assert.equal(forged.broken_at, 3);
+  assert.match(forged.reason, /changed/);
+  const r = cli();
+  assert.equal(r.status, 1);
+  assert.match(r.stdout, new RegExp(`case ${id}: broken at event 3`));
+  // Another case: its newest event removed.
+  const other = await newCase();
+  await ok('dispatcher1', other, 'verify');
+  await psql(dbUrl, `ALTER TABLE case_events DISABLE TRIGGER case_events_append_only;
+    DELETE FROM case_events WHERE case_id = ${other} AND seq = 2;
+    ALTER TABLE case_events ENABLE TRIGGER case_events_append_only;`);
+  const cut = await (await as.supervisor1('GET', `/v1/cases/${other}/audit`)).json();
+  assert.equal(cut.valid, false);
+  assert.equal(cut.broken_at, 2);
+  assert.match(cut.reason, /missing/);
+  const all = spawnSync(process.env.GRIDD_BIN, ['audit-verify'], { env: { ...process.env, GRIDD_DB_URL: dbUrl }, encoding: 'utf8' });
+  assert.equal(all.status, 1);
+  assert.match(all.stdout, /BROKEN/);
 });

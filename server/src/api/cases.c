@@ -8,6 +8,7 @@
  * GET  /v1/cases/{id}            the case, its deadline and working time left,
  *                                its reports, and what the caller may do now
  * GET  /v1/cases/{id}/events     the audit trail, hash-chained
+ * GET  /v1/cases/{id}/audit      the chain recomputed: {valid, events, broken_at, reason}
  *
  * An action is one transaction on one connection: BEGIN and the case row
  * locked (SELECT ... FOR UPDATE) in one round trip; then the caller's scope
@@ -30,6 +31,7 @@
 #include "api/common.h"
 #include "api/routes.h"
 #include "app.h"
+#include "audit.h"
 #include "auth/policy.h"
 #include "domain/codes.h"
 #include "domain/deadline.h"
@@ -161,8 +163,10 @@ static struct db_statement statements[] = {
 	 "  'hash', e.hash) ORDER BY e.seq), '[]')::text"
 	 " FROM case_events e LEFT JOIN users a ON a.id = e.actor_id WHERE e.case_id = $1::bigint",
 	 1, 0},
+	{"cases_audit", AUDIT_VERIFY_SQL, 2, 0},
 };
-enum { STMT_BEGIN, STMT_COMMIT, STMT_LOCK, STMT_UPDATE, STMT_NOTIFY, STMT_MERGE, STMT_GET, STMT_EVENTS };
+enum { STMT_BEGIN, STMT_COMMIT, STMT_LOCK, STMT_UPDATE, STMT_NOTIFY, STMT_MERGE, STMT_GET, STMT_EVENTS,
+       STMT_AUDIT };
 
 int cases_register_statements(void)
 {
@@ -375,6 +379,7 @@ struct events_read {
 	struct http_context *ctx;
 	struct db_conn *lease;
 	char id[24];
+	bool audit;            /* /audit: the verdict instead of the events */
 };
 
 static void events_done(const struct db_batch_result *r, void *arg)
@@ -388,6 +393,7 @@ static void events_done(const struct db_batch_result *r, void *arg)
 		return;
 	}
 	const PGresult *lock = r->results[0];
+	bool audit = q->audit;
 	bool visible = PQntuples(lock) == 1 &&
 	               case_in_scope(ctx->auth, PQgetvalue(lock, 0, 1), PQgetvalue(lock, 0, 4),
 	                             PQgetvalue(lock, 0, 5));
@@ -396,8 +402,18 @@ static void events_done(const struct db_batch_result *r, void *arg)
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such case", NULL);
 		return;
 	}
+	const PGresult *res = r->results[1];
+	if (audit) {
+		bool valid = PQgetisnull(res, 0, 2);
+		json_t *body = json_pack("{s:b, s:I}", "valid", valid, "events",
+		                         (json_int_t)atoll(PQgetvalue(res, 0, 1)));
+		json_object_set_new(body, "broken_at", valid ? json_null() : json_integer(atoll(PQgetvalue(res, 0, 2))));
+		json_object_set_new(body, "reason", valid ? json_null() : json_string(PQgetvalue(res, 0, 3)));
+		http_reply_json(ctx, 200, body);
+		return;
+	}
 	json_error_t je;
-	json_t *events = json_loads(PQgetvalue(r->results[1], 0, 0), 0, &je);
+	json_t *events = json_loads(PQgetvalue(res, 0, 0), 0, &je);
 	http_reply_json(ctx, 200, json_pack("{s:o}", "events", events ? events : json_array()));
 }
 
@@ -412,12 +428,15 @@ static void events_leased(struct db_conn *lease, enum db_status status, void *ar
 	}
 	q->lease = lease;
 	const char *params[] = {q->id};
-	/* The case row (for scope) and its events in one snapshot. */
-	struct db_batch_step steps[] = {{&statements[STMT_GET], params}, {&statements[STMT_EVENTS], params}};
+	const char *audit[] = {q->id, "all"};
+	/* The case row (for scope) and its events, or their verdict, in one snapshot. */
+	struct db_batch_step steps[] = {{&statements[STMT_GET], params},
+	                                q->audit ? (struct db_batch_step){&statements[STMT_AUDIT], audit}
+	                                         : (struct db_batch_step){&statements[STMT_EVENTS], params}};
 	db_lease_batch(lease, steps, 2, events_done, q);
 }
 
-void cases_events(struct http_context *ctx)
+static void events_or_audit(struct http_context *ctx, bool audit)
 {
 	long long id = path_case_id(ctx);
 	struct events_read *q = id ? calloc(1, sizeof(*q)) : NULL;
@@ -426,8 +445,19 @@ void cases_events(struct http_context *ctx)
 		return;
 	}
 	q->ctx = ctx;
+	q->audit = audit;
 	snprintf(q->id, sizeof(q->id), "%lld", id);
 	db_acquire(io_thread_db(ctx->thread), events_leased, q);
+}
+
+void cases_events(struct http_context *ctx)
+{
+	events_or_audit(ctx, false);
+}
+
+void cases_audit(struct http_context *ctx)
+{
+	events_or_audit(ctx, true);
 }
 
 /* ---- actions -------------------------------------------------------------------- */

@@ -76,6 +76,7 @@ void photos_get(struct http_context *ctx);
 int photos_register_statements(void);
 void cases_get(struct http_context *ctx);
 void cases_events(struct http_context *ctx);
+void cases_audit(struct http_context *ctx);
 void cases_act(struct http_context *ctx);
 int cases_register_statements(void);
 void cases_list(struct http_context *ctx);
