@@ -54,6 +54,7 @@ const matrix = {
   // No case exists in the authz city: every role that may act reaches the lookup (404).
   'GET /v1/cases': { path: '/v1/cases', anonymous: 401, roles: every(200) },
   'GET /v1/cases/{id}': { path: '/v1/cases/1', anonymous: 401, roles: every(404) },
+  'POST /v1/cases/{id}/photos': { path: '/v1/cases/1/photos?kind=after', body: {}, anonymous: 401, roles: every(415) },
   'GET /v1/cases/{id}/audit': { path: '/v1/cases/1/audit', anonymous: 401, roles: every(404) },
   'GET /v1/cases/{id}/events': { path: '/v1/cases/1/events', anonymous: 401, roles: every(404) },
   'POST /v1/cases/{id}/{action}': { path: '/v1/cases/1/comment', body: { text: '看看' }, anonymous: 401, roles: every(404) },

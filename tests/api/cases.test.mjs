@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createDatabase, migrate, startGridd, psql } from './lib/harness.mjs';
 import { assertProblem, assertMatchesContract } from './lib/contract.mjs';
 import { login, client } from './lib/session.mjs';
+import { makeJpeg } from './lib/images.mjs';
 
 const PASSWORD = 'demo-city-tests-2026';
 let g, dbUrl;
@@ -180,13 +181,38 @@ test('extensions, suspension, urging, returning, cancelling', async () => {
   assert.equal(c.state, 'cancelled');
 });
 
-test('resolving a category that needs an "after" photo without one is 409', async () => {
+const photo = (who, id, kind, bytes) => fetch(`${g.base}/v1/cases/${id}/photos?kind=${kind}`, {
+  method: 'POST', headers: { 'content-type': 'image/jpeg', authorization: as[who].auth }, body: bytes,
+});
+
+test('the whole path with photos: an "after" photo before resolving, a "check" photo on site', async () => {
   const id = await newCase('event:0102', '暴露垃圾');
   await ok('dispatcher1', id, 'verify');
   await ok('dispatcher1', id, 'dispatch', { unit_id: 1 });
+  // Not before the unit works on it, and never by a grid worker.
+  await assertProblem(await photo('unit1', id, 'after', makeJpeg({ seed: 61 })), 409);
   await ok('unit1', id, 'accept');
+  await assertProblem(await photo('worker1', id, 'after', makeJpeg({ seed: 61 })), 403);
   const p = await assertProblem(await act('unit1', id, 'resolve'), 409);
   assert.match(p.detail, /after/);
+  const after = await photo('unit1', id, 'after', makeJpeg({ seed: 62, exif: { lon: 116.4006, lat: 39.91045, takenAt: new Date() } }));
+  const text = await after.text();
+  assert.equal(after.status, 201, text);
+  await assertMatchesContract('POST', '/v1/cases/{id}/photos', after, text);
+  const shot = JSON.parse(text);
+  assert.equal(shot.kind, 'after');
+  assert.deepEqual(shot.flags, []);
+  await ok('unit1', id, 'resolve');
+  await assertProblem(await photo('unit1', id, 'check', makeJpeg({ seed: 63 })), 403);
+  assert.equal((await photo('worker1', id, 'check', makeJpeg({ seed: 63 }))).status, 201);
+  const closed = await ok('worker1', id, 'check', { result: 'passed' });
+  assert.deepEqual(closed.photos.map((x) => x.kind), ['after', 'check']);
+  // The unit sees its evidence; a worker of another cell does not.
+  const get = (who) => fetch(`${g.base}/v1/photos/${shot.sha256}?size=thumb`, { headers: { authorization: as[who].auth } });
+  assert.equal((await get('unit1')).status, 200);
+  assert.equal((await get('worker2')).status, 404);
+  const kinds = (await (await as.supervisor1('GET', `/v1/cases/${id}/events`)).json()).events.map((e) => e.kind);
+  assert.deepEqual(kinds, ['reported', 'verify', 'dispatch', 'accept', 'photo_added', 'resolve', 'photo_added', 'check']);
 });
 
 test('merge: a duplicate joins the other case with its reports', async () => {

@@ -202,7 +202,7 @@ static int parse_chain(const char *text, int64_t *ids, int max)
  * dispatch centre still decides (the routed unit is only a proposal), as in
  * reports_sql.h's REPORT_SCOPE.
  */
-static bool case_in_scope(const struct auth_user *user, const char *state, const char *cell,
+bool cases_in_scope(const struct auth_user *user, const char *state, const char *cell,
                           const char *chain)
 {
 	if (user->role == ROLE_UNIT_STAFF && strcmp(state, "dispatched") != 0 &&
@@ -300,7 +300,7 @@ static void case_loaded(const struct db_result *r, void *arg)
 		return;
 	}
 	if (PQntuples(r->res) == 0 ||
-	    (!q->acted && !case_in_scope(ctx->auth, PQgetvalue(r->res, 0, 1), PQgetvalue(r->res, 0, 4),
+	    (!q->acted && !cases_in_scope(ctx->auth, PQgetvalue(r->res, 0, 1), PQgetvalue(r->res, 0, 4),
 	                                 PQgetvalue(r->res, 0, 5)))) {
 		free(cal);
 		read_free(q);
@@ -395,7 +395,7 @@ static void events_done(const struct db_batch_result *r, void *arg)
 	const PGresult *lock = r->results[0];
 	bool audit = q->audit;
 	bool visible = PQntuples(lock) == 1 &&
-	               case_in_scope(ctx->auth, PQgetvalue(lock, 0, 1), PQgetvalue(lock, 0, 4),
+	               cases_in_scope(ctx->auth, PQgetvalue(lock, 0, 1), PQgetvalue(lock, 0, 4),
 	                             PQgetvalue(lock, 0, 5));
 	free(q);
 	if (!visible) {
@@ -618,7 +618,7 @@ static void locked(const struct db_batch_result *b, void *arg)
 	}
 	const PGresult *res = b->results[1];
 	if (PQntuples(res) == 0 ||
-	    !case_in_scope(ctx->auth, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5))) {
+	    !cases_in_scope(ctx->auth, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5))) {
 		act_fail(w, PROBLEM_NOT_FOUND, "no such case", NULL);
 		return;
 	}

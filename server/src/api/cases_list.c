@@ -16,6 +16,7 @@
 #include "api/authn.h"
 #include "api/common.h"
 #include "api/cursor.h"
+#include "api/reports_sql.h"
 #include "api/routes.h"
 #include "app.h"
 #include "domain/codes.h"
@@ -26,15 +27,6 @@
 
 #define CASES_PAGE_DEFAULT 50
 #define CASES_PAGE_MAX 200
-
-/* $1 user, $2 role, $3 area ('' = city), $4 unit. */
-#define CASE_SCOPE                                                                            \
-	" ($2 = 'admin'"                                                                          \
-	"  OR ($2 IN ('dispatcher', 'supervisor') AND c.cell_code LIKE $3 || '%')"              \
-	"  OR ($2 = 'grid_worker' AND c.cell_code IN (SELECT cell_code FROM user_cells WHERE user_id = $1::bigint))" \
-	"  OR ($2 = 'unit_staff' AND c.state IN ('dispatched', 'in_progress', 'resolved', 'closed')" \
-	"      AND c.unit_id IN (WITH RECURSIVE sub AS (SELECT id FROM units WHERE id = $4::bigint" \
-	"        UNION SELECT s.id FROM units s JOIN sub ON s.parent_id = sub.id) SELECT id FROM sub)))"
 
 /* $5 state, $6 unit, $7 cell, $8 kind, $9 code (minor or major), $10 overdue
  * ('' any, 'true', 'false'), $11 due before, $12 updated after. */

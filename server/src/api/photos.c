@@ -3,6 +3,8 @@
  *
  * POST /v1/reports/{id}/photos?kind=before   raw body: image/jpeg, image/png,
  *                                            image/webp or image/heic
+ * POST /v1/cases/{id}/photos?kind=after|check the unit's proof of the work, the
+ *                                            checker's on-site photo
  * GET  /v1/photos/{sha256}?size=thumb|large|original
  *
  * Upload: the reporter attaches up to photo_max_per_report photos to their
@@ -32,6 +34,7 @@
 #include "api/routes.h"
 #include "app.h"
 #include "domain/rfc3339.h"
+#include "domain/workflow.h"
 #include "http/response.h"
 #include "http/server.h"
 #include "log.h"
@@ -86,14 +89,58 @@ static struct db_statement statements[] = {
 	 "   WHERE report_id = $1::uuid AND kind = 'before' AND sha256 = $3) END)::text"
 	 " FROM cnt",
 	 14, 0},
-	/* $5 sha. */
+	/* $5 sha: a report's photo, or a case's evidence photo. */
 	{"photos_visible",
-	 "SELECT p.mime FROM photos p WHERE p.sha256 = $5 AND EXISTS (SELECT 1 FROM case_photos cp"
+	 "SELECT p.mime FROM photos p WHERE p.sha256 = $5 AND (EXISTS (SELECT 1 FROM case_photos cp"
 	 " JOIN reports r ON r.id = cp.report_id JOIN cases c ON c.id = r.case_id"
-	 " WHERE cp.sha256 = p.sha256 AND" REPORT_SCOPE ")",
+	 " WHERE cp.sha256 = p.sha256 AND" REPORT_SCOPE ")"
+	 " OR EXISTS (SELECT 1 FROM case_photos cp JOIN cases c ON c.id = cp.case_id"
+	 " WHERE cp.sha256 = p.sha256 AND cp.report_id IS NULL AND" CASE_SCOPE "))",
 	 5, 0},
+	/* $1 case, $2 kind. */
+	{"photos_case_target",
+	 "SELECT c.state, c.suspended, c.cell_code,"
+	 " ARRAY(WITH RECURSIVE up AS (SELECT id, parent_id FROM units WHERE id = c.unit_id"
+	 "  UNION ALL SELECT p.id, p.parent_id FROM units p JOIN up ON p.id = up.parent_id)"
+	 "  SELECT id FROM up)::text,"
+	 " ST_X(c.location), ST_Y(c.location), extract(epoch FROM now())::bigint,"
+	 " (SELECT count(*) FROM case_photos cp WHERE cp.case_id = c.id AND cp.kind = $2),"
+	 " (SELECT (extract(epoch FROM (now() AT TIME ZONE z) - (now() AT TIME ZONE 'UTC')) / 60)::int"
+	 "  FROM coalesce((SELECT value #>> '{}' FROM gridd_settings WHERE key = 'city.time_zone'),"
+	 "   '" CALENDAR_STORE_DEFAULT_ZONE "') z)"
+	 " FROM cases c WHERE c.id = $1::bigint",
+	 2, 0},
+	{"photos_case_lock", "SELECT 1 FROM cases WHERE id = $1::bigint FOR UPDATE", 1, 0},
+	/* As photos_attach, for a case's evidence: $1 case, $2 kind, $3..$11 as there, $12 flags,
+	 * $13 user, $14 most photos of this kind. */
+	{"photos_case_attach",
+	 "WITH p AS (INSERT INTO photos (sha256, mime, bytes, width, height, exif_location, exif_taken_at,"
+	 "   has_exif)"
+	 "  VALUES ($3, $4, $5::bigint, $6::int, $7::int,"
+	 "   ST_SetSRID(ST_MakePoint(nullif($8, '')::float8, nullif($9, '')::float8), 4326),"
+	 "   to_timestamp(nullif($10, '')::float8), $11::boolean)"
+	 "  ON CONFLICT (sha256) DO NOTHING),"
+	 " cnt AS (SELECT count(*) AS n, coalesce(bool_or(sha256 = $3), false) AS has FROM case_photos"
+	 "  WHERE case_id = $1::bigint AND kind = $2),"
+	 " ins AS (INSERT INTO case_photos (case_id, sha256, kind, report_id, flags, uploaded_by)"
+	 "  SELECT $1::bigint, $3, $2, NULL, $12::text[], $13::bigint FROM cnt"
+	 "  WHERE NOT cnt.has AND cnt.n < $14::int RETURNING created_at),"
+	 " ev AS (SELECT c.id, c.event_count + 1 AS seq, now() AS at, c.last_hash AS prev,"
+	 "   jsonb_build_object('sha256', $3, 'kind', $2, 'flags', to_jsonb($12::text[])) AS data"
+	 "  FROM cases c WHERE c.id = $1::bigint AND EXISTS (SELECT 1 FROM ins)),"
+	 " e AS (INSERT INTO case_events (case_id, seq, kind, actor_id, at, data, prev_hash, hash)"
+	 "  SELECT id, seq, 'photo_added', $13::bigint, at, data, prev,"
+	 "   case_event_hash(prev, id, seq, 'photo_added', $13::bigint, at, data) FROM ev RETURNING hash),"
+	 " cu AS (UPDATE cases SET event_count = ev.seq, last_hash = (SELECT hash FROM e),"
+	 "   updated_at = ev.at FROM ev WHERE cases.id = ev.id)"
+	 " SELECT cnt.n, cnt.has, (SELECT count(*) FROM ins),"
+	 "  (CASE WHEN EXISTS (SELECT 1 FROM ins) THEN $12::text[] ELSE (SELECT flags FROM case_photos"
+	 "   WHERE case_id = $1::bigint AND kind = $2 AND sha256 = $3) END)::text"
+	 " FROM cnt",
+	 14, 0},
 };
-enum { STMT_TARGET, STMT_LOCK, STMT_ATTACH, STMT_VISIBLE };
+enum { STMT_TARGET, STMT_LOCK, STMT_ATTACH, STMT_VISIBLE, STMT_CASE_TARGET, STMT_CASE_LOCK,
+       STMT_CASE_ATTACH };
 
 int photos_register_statements(void)
 {
@@ -106,6 +153,8 @@ struct upload {
 	struct http_context *ctx;
 	struct db_conn *lease;
 	char report[37], case_id[24], uid[24];
+	bool on_case;                  /* a case's evidence (after/check), not a report's */
+	char kind[8];                  /* before, after, check */
 	struct coords_point at;        /* the report's point and time, for the flags */
 	int64_t observed;
 	unsigned char *bytes;          /* the body, owned */
@@ -153,7 +202,7 @@ static json_t *photo_json(const struct upload *u, const char *flags_text)
 	char url[128];
 	snprintf(url, sizeof(url), "/v1/photos/%s", o->sha256);
 	return json_pack("{s:s, s:s, s:s, s:I, s:i, s:i, s:o, s:o, s:s}", "sha256", o->sha256, "kind",
-	                 "before", "mime", photo_type_mime(o->type), "bytes", (json_int_t)o->bytes,
+	                 u->kind, "mime", photo_type_mime(o->type), "bytes", (json_int_t)o->bytes,
 	                 "width", o->width, "height", o->height, "exif", exif, "flags", flags, "url", url);
 }
 
@@ -171,8 +220,8 @@ static void attached(const struct db_batch_result *r, void *arg)
 	bool inserted = strcmp(PQgetvalue(res, 0, 2), "1") == 0;
 	if (!had && !inserted) {
 		char detail[96];
-		snprintf(detail, sizeof(detail), "a report has at most %d photos",
-		         io_thread_app(ctx->thread)->cfg.photo_max_per_report);
+		snprintf(detail, sizeof(detail), "at most %d %s photos",
+		         io_thread_app(ctx->thread)->cfg.photo_max_per_report, u->kind);
 		upload_free(u);
 		http_reply_problem(ctx, PROBLEM_CONFLICT, detail, NULL);
 		return;
@@ -216,11 +265,13 @@ static void attach_leased(struct db_conn *lease, enum db_status status, void *ar
 	for (size_t i = 0; i < n; i++)
 		snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags), "%s%s", i ? "," : "", names[i]);
 	snprintf(flags + strlen(flags), sizeof(flags) - strlen(flags), "}");
-	const char *lock[] = {u->report};
-	const char *attach[] = {u->report, u->case_id, o->sha256, photo_type_mime(o->type), bytes, width,
+	const char *lock[] = {u->on_case ? u->case_id : u->report};
+	const char *attach[] = {u->on_case ? u->case_id : u->report, u->on_case ? u->kind : u->case_id,
+	                        o->sha256, photo_type_mime(o->type), bytes, width,
 	                        height, lon, lat, taken, o->exif.has_exif ? "true" : "false", flags,
 	                        u->uid, most};
-	struct db_batch_step steps[] = {{&statements[STMT_LOCK], lock}, {&statements[STMT_ATTACH], attach}};
+	struct db_batch_step steps[] = {{&statements[u->on_case ? STMT_CASE_LOCK : STMT_LOCK], lock},
+	                                {&statements[u->on_case ? STMT_CASE_ATTACH : STMT_ATTACH], attach}};
 	db_lease_batch(lease, steps, 2, attached, u);
 }
 
@@ -260,6 +311,8 @@ static void upload_done(void *arg)
 	db_acquire(io_thread_db(ctx->thread), attach_leased, u);
 }
 
+static void process(struct upload *u);
+
 static void target_found(const struct db_result *r, void *arg)
 {
 	struct upload *u = arg;
@@ -287,7 +340,59 @@ static void target_found(const struct db_result *r, void *arg)
 	u->at.lat = atof(PQgetvalue(r->res, 0, 2));
 	u->observed = atoll(PQgetvalue(r->res, 0, 3));
 	u->in.city_offset_minutes = atoi(PQgetvalue(r->res, 0, 5));
-	if (workers_submit(app->workers, upload_run, upload_done, u, io_thread_base(ctx->thread)) < 0) {
+	process(u);
+}
+
+/*
+ * The part of an upload common to reports and cases: the Content-Type and the
+ * body, checked and copied. Answers and returns false when they are refused.
+ */
+static bool take_body(struct http_context *ctx, struct upload *u)
+{
+	const struct config *cfg = &io_thread_app(ctx->thread)->cfg;
+	const char *type = evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Content-Type");
+	enum photo_type claimed = type ? photo_type_from_mime(type) : PHOTO_TYPE_UNKNOWN;
+	if (claimed == PHOTO_TYPE_UNKNOWN) {
+		upload_free(u);
+		http_reply_problem(ctx, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+		                   "send the photo as the body with Content-Type image/jpeg, image/png, image/webp or image/heic",
+		                   NULL);
+		return false;
+	}
+	struct evbuffer *body = evhttp_request_get_input_buffer(ctx->req);
+	size_t len = evbuffer_get_length(body);
+	if (len > (size_t)cfg->photo_max_bytes) {
+		char detail[96];
+		snprintf(detail, sizeof(detail), "a photo has at most %d bytes", cfg->photo_max_bytes);
+		upload_free(u);
+		http_reply_problem(ctx, PROBLEM_BODY_TOO_LARGE, detail, NULL);
+		return false;
+	}
+	if (len == 0) {
+		upload_free(u);
+		http_reply_problem(ctx, PROBLEM_UNPROCESSABLE, "the body is empty: send the photo's bytes", NULL);
+		return false;
+	}
+	u->bytes = malloc(len);
+	if (!u->bytes || evbuffer_remove(body, u->bytes, len) != (int)len) {
+		upload_free(u);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return false;
+	}
+	u->len = len;
+	snprintf(u->root, sizeof(u->root), "%s", cfg->photo_dir);
+	snprintf(u->uid, sizeof(u->uid), "%lld", (long long)ctx->auth->id);
+	/* city_offset_minutes comes with the target (target_found, case_target_found). */
+	u->in = (struct photo_process_input){u->bytes, len, claimed, u->root, cfg->photo_max_pixels, 0};
+	return true;
+}
+
+/* Hands the photo to the worker pool (processed, then attached). */
+static void process(struct upload *u)
+{
+	const struct app *app = io_thread_app(u->ctx->thread);
+	if (workers_submit(app->workers, upload_run, upload_done, u, io_thread_base(u->ctx->thread)) < 0) {
+		struct http_context *ctx = u->ctx;
 		upload_free(u);
 		http_reply_problem(ctx, PROBLEM_OVERLOADED, NULL, NULL);
 	}
@@ -295,13 +400,13 @@ static void target_found(const struct db_result *r, void *arg)
 
 void photos_upload(struct http_context *ctx)
 {
-	const struct config *cfg = &io_thread_app(ctx->thread)->cfg;
 	struct upload *u = calloc(1, sizeof(*u));
 	if (!u) {
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return;
 	}
 	u->ctx = ctx;
+	snprintf(u->kind, sizeof(u->kind), "before");
 	if (!reports_path_id(ctx, u->report)) {
 		upload_free(u);
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such report", NULL);
@@ -318,45 +423,93 @@ void photos_upload(struct http_context *ctx)
 		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
 		return;
 	}
-	const char *type = evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Content-Type");
-	enum photo_type claimed = type ? photo_type_from_mime(type) : PHOTO_TYPE_UNKNOWN;
-	if (claimed == PHOTO_TYPE_UNKNOWN) {
-		upload_free(u);
-		http_reply_problem(ctx, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
-		                   "send the photo as the body with Content-Type image/jpeg, image/png, image/webp or image/heic",
-		                   NULL);
+	if (!take_body(ctx, u))
 		return;
-	}
-	struct evbuffer *body = evhttp_request_get_input_buffer(ctx->req);
-	size_t len = evbuffer_get_length(body);
-	if (len > (size_t)cfg->photo_max_bytes) {
-		char detail[96];
-		snprintf(detail, sizeof(detail), "a photo has at most %d bytes", cfg->photo_max_bytes);
-		upload_free(u);
-		http_reply_problem(ctx, PROBLEM_BODY_TOO_LARGE, detail, NULL);
-		return;
-	}
-	if (len == 0) {
-		upload_free(u);
-		http_reply_problem(ctx, PROBLEM_UNPROCESSABLE, "the body is empty: send the photo's bytes", NULL);
-		return;
-	}
-	u->bytes = malloc(len);
-	if (!u->bytes || evbuffer_remove(body, u->bytes, len) != (int)len) {
-		upload_free(u);
-		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
-		return;
-	}
-	u->len = len;
-	snprintf(u->root, sizeof(u->root), "%s", cfg->photo_dir);
-	snprintf(u->uid, sizeof(u->uid), "%lld", (long long)ctx->auth->id);
-	/* city_offset_minutes comes with the report (target_found). */
-	u->in = (struct photo_process_input){u->bytes, len, claimed, u->root, cfg->photo_max_pixels, 0};
 	char unit[24];
 	snprintf(unit, sizeof(unit), "%lld", (long long)ctx->auth->unit_id);
 	const char *params[] = {u->uid, auth_role_name(ctx->auth->role), ctx->auth->area_code, unit,
 	                        u->report};
 	db_query(io_thread_db(ctx->thread), &statements[STMT_TARGET], params, target_found, u);
+}
+
+static void case_target_found(const struct db_result *r, void *arg)
+{
+	struct upload *u = arg;
+	struct http_context *ctx = u->ctx;
+	if (r->status != DB_OK) {
+		upload_free(u);
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	if (PQntuples(r->res) == 0 || !cases_in_scope(ctx->auth, PQgetvalue(r->res, 0, 0),
+	                                              PQgetvalue(r->res, 0, 2), PQgetvalue(r->res, 0, 3))) {
+		upload_free(u);
+		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such case", NULL);
+		return;
+	}
+	int state = workflow_state_from_name(PQgetvalue(r->res, 0, 0));
+	struct case_status now = {(enum case_state)(state < 0 ? 0 : state), PQgetvalue(r->res, 0, 1)[0] == 't',
+	                          false};
+	bool after = strcmp(u->kind, "after") == 0;
+	enum workflow_verdict v = workflow_photo(&now, after ? PHOTO_AFTER : PHOTO_CHECK,
+	                                         ROLE_BIT(ctx->auth->role));
+	if (v != WORKFLOW_OK) {
+		upload_free(u);
+		http_reply_problem(ctx, v == WORKFLOW_NOT_YOUR_ROLE ? PROBLEM_FORBIDDEN : PROBLEM_CONFLICT,
+		                   after ? "after photos come from the unit while it works on the case (in_progress)"
+		                         : "check photos come from the grid worker or dispatcher checking a resolved case",
+		                   NULL);
+		return;
+	}
+	const struct app *app = io_thread_app(ctx->thread);
+	if (atoi(PQgetvalue(r->res, 0, 7)) >= app->cfg.photo_max_per_report) {
+		char detail[96];
+		snprintf(detail, sizeof(detail), "at most %d %s photos", app->cfg.photo_max_per_report, u->kind);
+		upload_free(u);
+		http_reply_problem(ctx, PROBLEM_CONFLICT, detail, NULL);
+		return;
+	}
+	/* The flags compare the photo with the case's place and the upload's time. */
+	u->at.lon = atof(PQgetvalue(r->res, 0, 4));
+	u->at.lat = atof(PQgetvalue(r->res, 0, 5));
+	u->observed = atoll(PQgetvalue(r->res, 0, 6));
+	u->in.city_offset_minutes = atoi(PQgetvalue(r->res, 0, 8));
+	process(u);
+}
+
+void photos_case_upload(struct http_context *ctx)
+{
+	struct upload *u = calloc(1, sizeof(*u));
+	if (!u) {
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	u->ctx = ctx;
+	u->on_case = true;
+	size_t len;
+	const char *id = route_param(&ctx->match, "id", &len);
+	if (!id || len == 0 || len > 18 || strspn(id, "0123456789") < len) {
+		upload_free(u);
+		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such case", NULL);
+		return;
+	}
+	snprintf(u->case_id, sizeof(u->case_id), "%.*s", (int)len, id);
+	char *kind = api_query_param(ctx, "kind");
+	bool ok = kind && (strcmp(kind, "after") == 0 || strcmp(kind, "check") == 0);
+	if (ok)
+		snprintf(u->kind, sizeof(u->kind), "%s", kind);
+	free(kind);
+	if (!ok) {
+		json_t *errors = NULL;
+		problem_add_error(&errors, "/query/kind", "after (the unit's proof of the work) or check (the on-site check)");
+		upload_free(u);
+		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
+		return;
+	}
+	if (!take_body(ctx, u))
+		return;
+	const char *params[] = {u->case_id, u->kind};
+	db_query(io_thread_db(ctx->thread), &statements[STMT_CASE_TARGET], params, case_target_found, u);
 }
 
 /* ---- download --------------------------------------------------------------- */

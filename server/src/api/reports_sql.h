@@ -51,4 +51,16 @@
 	"      AND c.unit_id IN (WITH RECURSIVE sub AS (SELECT id FROM units WHERE id = $4::bigint" \
 	"        UNION SELECT s.id FROM units s JOIN sub ON s.parent_id = sub.id) SELECT id FROM sub)))"
 
+/*
+ * Who may see a case (the rule of cases.c's cases_in_scope, in SQL): $1 user,
+ * $2 role, $3 area ('' = city), $4 unit; c is the case.
+ */
+#define CASE_SCOPE                                                                            \
+	" ($2 = 'admin'"                                                                          \
+	"  OR ($2 IN ('dispatcher', 'supervisor') AND c.cell_code LIKE $3 || '%')"              \
+	"  OR ($2 = 'grid_worker' AND c.cell_code IN (SELECT cell_code FROM user_cells WHERE user_id = $1::bigint))" \
+	"  OR ($2 = 'unit_staff' AND c.state IN ('dispatched', 'in_progress', 'resolved', 'closed')" \
+	"      AND c.unit_id IN (WITH RECURSIVE sub AS (SELECT id FROM units WHERE id = $4::bigint" \
+	"        UNION SELECT s.id FROM units s JOIN sub ON s.parent_id = sub.id) SELECT id FROM sub)))"
+
 #endif

@@ -53,6 +53,7 @@ static const struct route base_routes[] = {
 	{HTTP_GET, "/v1/cases/{id}", cases_get, 0, 0, "cases.read"},
 	{HTTP_GET, "/v1/cases/{id}/events", cases_events, 0, 0, "cases.read"},
 	{HTTP_GET, "/v1/cases/{id}/audit", cases_audit, 0, 0, "cases.read"},
+	{HTTP_POST, "/v1/cases/{id}/photos", photos_case_upload, LIMIT_PHOTO_BODY_HARD, 0, "cases.photo"},
 	{HTTP_POST, "/v1/cases/{id}/{action}", cases_act, 16384, ROUTE_JSON_BODY | ROUTE_JSON_OPTIONAL, "cases.act"},
 	{HTTP_GET, "/v1/calendar/settings", calendar_settings_get, 0, 0, "calendar.read"},
 	{HTTP_PUT, "/v1/calendar/settings", calendar_settings_put, 0, ROUTE_JSON_BODY, "calendar.write"},

@@ -38,6 +38,7 @@ static const struct {
 	{"campaigns.read", ROLES_ANY},
 	{"campaigns.write", ADMIN},
 	{"cases.act", ROLES_ANY},
+	{"cases.photo", ROLES_ANY},
 	{"cases.read", ROLES_ANY},
 	{"categories.read", ROLES_ANY},
 	{"categories.write", ADMIN},

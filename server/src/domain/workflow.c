@@ -125,6 +125,18 @@ enum workflow_verdict workflow_apply(const struct case_status *now, enum case_ac
 	return WORKFLOW_OK;
 }
 
+enum workflow_verdict workflow_photo(const struct case_status *now, enum workflow_photo_kind kind,
+                                     unsigned role)
+{
+	bool after = kind == PHOTO_AFTER;
+	unsigned roles = after ? WORKFLOW_UNIT_STAFF : WORKFLOW_GRID_WORKER | WORKFLOW_DISPATCHER;
+	if (!(roles & role))
+		return WORKFLOW_NOT_YOUR_ROLE;
+	bool ok = after ? now->state == CASE_IN_PROGRESS && !now->suspended
+	                : now->state == CASE_RESOLVED;
+	return ok ? WORKFLOW_OK : WORKFLOW_NOT_NOW;
+}
+
 unsigned workflow_allowed(const struct case_status *now, unsigned roles)
 {
 	unsigned out = 0;

@@ -110,6 +110,16 @@ enum workflow_verdict workflow_apply(const struct case_status *now, enum case_ac
                                      unsigned role, bool check_passed, struct case_status *next,
                                      unsigned *effects);
 
+/*
+ * Evidence photos on a case: an "after" photo by the unit while it works on
+ * the case (in_progress, not suspended), a "check" photo by the grid worker
+ * or dispatcher checking a resolved case. (A report's "before" photos are
+ * the reporter's.)
+ */
+enum workflow_photo_kind { PHOTO_AFTER, PHOTO_CHECK };
+enum workflow_verdict workflow_photo(const struct case_status *now, enum workflow_photo_kind kind,
+                                     unsigned role);
+
 /* The actions (bit 1 << action) possible now for any of the role bits. */
 unsigned workflow_allowed(const struct case_status *now, unsigned roles);
 

@@ -175,6 +175,24 @@ static void required_fields(void **state)
 	assert_int_equal(workflow_required_fields((enum case_action)ACTION_COUNT), 0);
 }
 
+static void evidence_photos(void **state)
+{
+	(void)state;
+	for (int s = 0; s < CASE_STATE_COUNT; s++) {
+		struct case_status now = {(enum case_state)s, false, false};
+		assert_int_equal(workflow_photo(&now, PHOTO_AFTER, WORKFLOW_UNIT_STAFF),
+		                 s == CASE_IN_PROGRESS ? WORKFLOW_OK : WORKFLOW_NOT_NOW);
+		assert_int_equal(workflow_photo(&now, PHOTO_CHECK, WORKFLOW_GRID_WORKER),
+		                 s == CASE_RESOLVED ? WORKFLOW_OK : WORKFLOW_NOT_NOW);
+		assert_int_equal(workflow_photo(&now, PHOTO_CHECK, WORKFLOW_DISPATCHER),
+		                 s == CASE_RESOLVED ? WORKFLOW_OK : WORKFLOW_NOT_NOW);
+		assert_int_equal(workflow_photo(&now, PHOTO_AFTER, WORKFLOW_GRID_WORKER), WORKFLOW_NOT_YOUR_ROLE);
+		assert_int_equal(workflow_photo(&now, PHOTO_CHECK, WORKFLOW_UNIT_STAFF), WORKFLOW_NOT_YOUR_ROLE);
+	}
+	struct case_status parked = {CASE_IN_PROGRESS, true, false};
+	assert_int_equal(workflow_photo(&parked, PHOTO_AFTER, WORKFLOW_UNIT_STAFF), WORKFLOW_NOT_NOW);
+}
+
 static void names_round_trip(void **state)
 {
 	(void)state;
@@ -201,6 +219,7 @@ int main(void)
 		cmocka_unit_test(a_suspended_case_only_resumes_is_cancelled_or_commented),
 		cmocka_unit_test(what_each_role_may_do_now),
 		cmocka_unit_test(required_fields),
+		cmocka_unit_test(evidence_photos),
 		cmocka_unit_test(names_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
