@@ -52,6 +52,8 @@ const matrix = {
   'POST /v1/reports/{id}/photos': { path: '/v1/reports/00000000-0000-4000-8000-000000000000/photos', body: {}, anonymous: 401, roles: { ...every(403), grid_worker: 415, dispatcher: 415 } },
   'GET /v1/photos/{sha256}': { path: `/v1/photos/${'0'.repeat(64)}`, anonymous: 401, roles: every(404) },
   // No case exists in the authz city: every role that may act reaches the lookup (404).
+  'GET /v1/notifications': { path: '/v1/notifications', anonymous: 401, roles: every(200) },
+  'POST /v1/notifications/read': { path: '/v1/notifications/read', body: {}, anonymous: 401, roles: every(400) },
   'GET /v1/cases': { path: '/v1/cases', anonymous: 401, roles: every(200) },
   'GET /v1/cases/{id}': { path: '/v1/cases/1', anonymous: 401, roles: every(404) },
   'POST /v1/cases/{id}/photos': { path: '/v1/cases/1/photos?kind=after', body: {}, anonymous: 401, roles: every(415) },

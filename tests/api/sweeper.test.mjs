@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createDatabase, migrate, startGridd, psql, waitFor, sleep } from './lib/harness.mjs';
 import { login, client } from './lib/session.mjs';
+import { assertMatchesContract } from './lib/contract.mjs';
 
 const PASSWORD = 'demo-city-tests-2026';
 const FAST = { GRIDD_SWEEPER_INTERVAL_S: 1 };
@@ -120,4 +121,40 @@ test('a restart does not repeat anything', async () => {
   await sleep(2500);
   assert.equal(await sql(`SELECT count(*) FROM case_events WHERE kind IN ('overdue', 'escalated')`), before);
   assert.equal(await sql(`SELECT count(*) FROM notifications`), notesBefore);
+});
+
+test('notifications: each account sees what is addressed to it, and marks it read', async () => {
+  const list = async (who, q = '') => {
+    const res = await as[who]('GET', `/v1/notifications${q}`);
+    const text = await res.text();
+    assert.equal(res.status, 200, text);
+    await assertMatchesContract('GET', '/v1/notifications', res, text);
+    return JSON.parse(text).items;
+  };
+  const unitSees = await list('unit1', '?unread=true');
+  assert.ok(unitSees.some((n) => n.kind === 'overdue'), JSON.stringify(unitSees));
+  assert.ok(unitSees.every((n) => n.read === false));
+  assert.ok((await list('supervisor1')).some((n) => n.kind === 'escalated'));
+  assert.ok((await list('dispatcher1')).some((n) => n.kind === 'dispatch_late'));
+  assert.deepEqual(await list('worker1'), []);
+  // An urge reaches the unit at once.
+  const id = await newCase();
+  await step('dispatcher1', id, 'verify');
+  await step('dispatcher1', id, 'dispatch', { unit_id: 1 });
+  await step('supervisor1', id, 'urge', { note: '督办' });
+  const urged = (await list('unit1', '?unread=true')).find((n) => n.kind === 'urged' && n.case_id === id);
+  assert.ok(urged);
+  const mark = await as.unit1('POST', '/v1/notifications/read', { ids: [urged.id] });
+  assert.deepEqual(await mark.json(), { marked: 1 });
+  assert.ok(!(await list('unit1', '?unread=true')).some((n) => n.id === urged.id));
+  assert.equal((await list('unit1')).find((n) => n.id === urged.id).read, true);
+  // Marking another account's notification does nothing.
+  const other = (await list('dispatcher1'))[0];
+  assert.deepEqual(await (await as.unit1('POST', '/v1/notifications/read', { ids: [other.id] })).json(), { marked: 0 });
+  const all = await (await as.unit1('POST', '/v1/notifications/read', { all: true })).json();
+  assert.ok(all.marked >= 1);
+  assert.deepEqual(await list('unit1', '?unread=true'), []);
+  for (const body of [{}, { ids: [] }, { ids: ['x'] }, { all: false }, { ids: [1], all: true }])
+    assert.equal((await as.unit1('POST', '/v1/notifications/read', body)).status, 400, JSON.stringify(body));
+  assert.equal((await as.unit1('GET', '/v1/notifications?unread=maybe')).status, 400);
 });

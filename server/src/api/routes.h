@@ -78,6 +78,9 @@ void cases_get(struct http_context *ctx);
 void cases_events(struct http_context *ctx);
 void cases_audit(struct http_context *ctx);
 void photos_case_upload(struct http_context *ctx);
+void notifications_list(struct http_context *ctx);
+void notifications_read(struct http_context *ctx);
+int notifications_register_statements(void);
 /* True when user may see a case with this state, cell and unit chain ("{1,3}"). */
 struct auth_user;
 bool cases_in_scope(const struct auth_user *user, const char *state, const char *cell,

@@ -48,6 +48,7 @@ static const struct {
 	{"me.password", ROLES_ANY},
 	{"me.read", ROLES_ANY},
 	{"metrics.read", PUBLIC},
+	{"notifications.read", ROLES_ANY},
 	{"photos.read", ROLES_ANY},
 	{"reports.create", ROLE_BIT(ROLE_GRID_WORKER) | ROLE_BIT(ROLE_DISPATCHER)},
 	{"reports.photo", ROLE_BIT(ROLE_GRID_WORKER) | ROLE_BIT(ROLE_DISPATCHER)},
