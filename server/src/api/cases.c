@@ -175,14 +175,6 @@ int cases_register_statements(void)
 
 /* ---- shared ------------------------------------------------------------------ */
 
-static long long path_case_id(struct http_context *ctx)
-{
-	size_t len;
-	const char *s = route_param(&ctx->match, "id", &len);
-	if (!s || len == 0 || len > 18 || strspn(s, "0123456789") < len)
-		return 0;
-	return strtoll(s, NULL, 10);
-}
 
 /* Parses "{1,2,3}" into at most max ids; returns the count. */
 static int parse_chain(const char *text, int64_t *ids, int max)
@@ -365,7 +357,7 @@ static void reply_case(struct http_context *ctx, long long id, bool acted)
 
 void cases_get(struct http_context *ctx)
 {
-	long long id = path_case_id(ctx);
+	long long id = api_path_id(ctx, "id");
 	if (!id) {
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such case", NULL);
 		return;
@@ -438,7 +430,7 @@ static void events_leased(struct db_conn *lease, enum db_status status, void *ar
 
 static void events_or_audit(struct http_context *ctx, bool audit)
 {
-	long long id = path_case_id(ctx);
+	long long id = api_path_id(ctx, "id");
 	struct events_read *q = id ? calloc(1, sizeof(*q)) : NULL;
 	if (!q) {
 		http_reply_problem(ctx, id ? PROBLEM_INTERNAL : PROBLEM_NOT_FOUND, id ? NULL : "no such case", NULL);
@@ -814,7 +806,7 @@ void cases_act(struct http_context *ctx)
 	if (name && len < sizeof(action_name))
 		memcpy(action_name, name, len);
 	int action = workflow_action_from_name(action_name);
-	long long id = path_case_id(ctx);
+	long long id = api_path_id(ctx, "id");
 	if (action < 0 || !id) {
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, action < 0 ? "no such action" : "no such case", NULL);
 		return;

@@ -77,32 +77,21 @@ struct case_page {
 	int limit;
 };
 
+/* The cursor of a row: its sort time (column 1) and id (column 2). */
+static json_t *next_cursor(const PGresult *res, int row)
+{
+	char cursor[CURSOR_MAX];
+	cursor_encode(PQgetvalue(res, row, 1), PQgetvalue(res, row, 2), cursor, sizeof(cursor));
+	return json_string(cursor);
+}
+
 static void listed(const struct db_result *r, void *arg)
 {
 	struct case_page *page = arg;
 	struct http_context *ctx = page->ctx;
 	int limit = page->limit;
 	free(page);
-	if (r->status != DB_OK) {
-		api_reply_db_failure(ctx, r);
-		return;
-	}
-	json_t *items = json_array();
-	int n = PQntuples(r->res);
-	json_error_t je;
-	for (int i = 0; i < n && i < limit; i++) {
-		json_t *item = json_loads(PQgetvalue(r->res, i, 0), 0, &je);
-		if (item)
-			json_array_append_new(items, item);
-	}
-	json_t *next = json_null();
-	if (n > limit) {
-		char cursor[CURSOR_MAX];
-		cursor_encode(PQgetvalue(r->res, limit - 1, 1), PQgetvalue(r->res, limit - 1, 2), cursor,
-		              sizeof(cursor));
-		next = json_string(cursor);
-	}
-	http_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
+	api_reply_page(ctx, r, limit, next_cursor);
 }
 
 void cases_list(struct http_context *ctx)

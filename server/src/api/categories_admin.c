@@ -152,21 +152,6 @@ static bool path_category(struct http_context *ctx, char kind[CODES_KIND_MAX],
 	return s && codes_parse_category_ref(text, n, kind, code) == 0;
 }
 
-/* Parses a positive id from the path; 0 when malformed. */
-static long long path_id(struct http_context *ctx)
-{
-	size_t len;
-	const char *s = route_param(&ctx->match, "id", &len);
-	if (!s || len == 0 || len > 18)
-		return 0;
-	long long id = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		id = id * 10 + (s[i] - '0');
-	}
-	return id;
-}
 
 /* Answers the JSON document in column 0 of the one row of r with status, or 404 with detail. */
 static void reply_document(struct http_context *ctx, const struct db_result *r, int status,
@@ -654,7 +639,7 @@ static void rule_deleted(const struct db_result *r, void *arg)
 
 void routing_rules_delete(struct http_context *ctx)
 {
-	long long id = path_id(ctx);
+	long long id = api_path_id(ctx, "id");
 	if (!id) {
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such routing rule", NULL);
 		return;

@@ -113,6 +113,39 @@ void api_check_known_fields(const json_t *body, const char *prefix, const char *
 	}
 }
 
+long long api_path_id(struct http_context *ctx, const char *name)
+{
+	size_t len;
+	const char *s = route_param(&ctx->match, name, &len);
+	if (!s || len == 0 || len > 18)
+		return 0;
+	long long id = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		id = id * 10 + (s[i] - '0');
+	}
+	return id;
+}
+
+void api_reply_page(struct http_context *ctx, const struct db_result *r, int limit, api_next_fn next_of)
+{
+	if (r->status != DB_OK) {
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	json_t *items = json_array();
+	int n = PQntuples(r->res);
+	json_error_t je;
+	for (int i = 0; i < n && i < limit; i++) {
+		json_t *item = json_loads(PQgetvalue(r->res, i, 0), 0, &je);
+		if (item)
+			json_array_append_new(items, item);
+	}
+	json_t *next = n > limit ? next_of(r->res, limit - 1) : json_null();
+	http_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next", next ? next : json_null()));
+}
+
 int api_query_limit(struct http_context *ctx, int def, int max, json_t **errors)
 {
 	char *text = api_query_param(ctx, "limit");

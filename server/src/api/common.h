@@ -48,4 +48,15 @@ void api_check_known_fields(const json_t *body, const char *prefix, const char *
  */
 int api_query_limit(struct http_context *ctx, int def, int max, json_t **errors);
 
+/* A positive id (1-18 digits) from the path parameter `name`; 0 when malformed. */
+long long api_path_id(struct http_context *ctx, const char *name);
+
+/*
+ * Answers a keyset page {items, next} from rows whose column 0 is an item as
+ * JSON text: at most limit items (one more row is fetched to know whether
+ * more exist); next is next_of(the last row shown) when they do, else null.
+ */
+typedef json_t *(*api_next_fn)(const PGresult *res, int row);
+void api_reply_page(struct http_context *ctx, const struct db_result *r, int limit, api_next_fn next_of);
+
 #endif

@@ -66,26 +66,19 @@ struct page {
 	int limit;
 };
 
+/* The next page starts below the last id shown (column 1). */
+static json_t *next_id(const PGresult *res, int row)
+{
+	return json_string(PQgetvalue(res, row, 1));
+}
+
 static void listed(const struct db_result *r, void *arg)
 {
 	struct page *p = arg;
 	struct http_context *ctx = p->ctx;
 	int limit = p->limit;
 	free(p);
-	if (r->status != DB_OK) {
-		api_reply_db_failure(ctx, r);
-		return;
-	}
-	json_t *items = json_array();
-	int n = PQntuples(r->res);
-	json_error_t je;
-	for (int i = 0; i < n && i < limit; i++) {
-		json_t *item = json_loads(PQgetvalue(r->res, i, 0), 0, &je);
-		if (item)
-			json_array_append_new(items, item);
-	}
-	json_t *next = n > limit ? json_string(PQgetvalue(r->res, limit - 1, 1)) : json_null();
-	http_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
+	api_reply_page(ctx, r, limit, next_id);
 }
 
 void notifications_list(struct http_context *ctx)

@@ -71,21 +71,6 @@ int units_register_statements(void)
 	return db_register_statements(statements, (int)(sizeof(statements) / sizeof(statements[0])));
 }
 
-/* Parses a positive id from the path; 0 when malformed. */
-static long long path_id(struct http_context *ctx)
-{
-	size_t len;
-	const char *s = route_param(&ctx->match, "id", &len);
-	if (!s || len == 0 || len > 18)
-		return 0;
-	long long id = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		id = id * 10 + (s[i] - '0');
-	}
-	return id;
-}
 
 /* Characters of a UTF-8 string (Jansson only holds valid UTF-8). */
 static size_t utf8_chars(const char *s, size_t n)
@@ -187,7 +172,7 @@ static void reply_unit(struct http_context *ctx, long long id, bool created)
 
 void units_get(struct http_context *ctx)
 {
-	long long id = path_id(ctx);
+	long long id = api_path_id(ctx, "id");
 	if (!id) {
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such unit", NULL);
 		return;
@@ -375,7 +360,7 @@ static void update_leased(struct db_conn *lease, enum db_status status, void *ar
 
 void units_update(struct http_context *ctx)
 {
-	long long id = path_id(ctx);
+	long long id = api_path_id(ctx, "id");
 	if (!id) {
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such unit", NULL);
 		return;

@@ -96,21 +96,6 @@ static json_t *user_detail_json(const PGresult *res, int row)
 	return j;
 }
 
-/* Parses a positive id from a path parameter; 0 when malformed. */
-static long long path_id(struct http_context *ctx)
-{
-	size_t len;
-	const char *s = route_param(&ctx->match, "id", &len);
-	if (!s || len == 0 || len > 18)
-		return 0;
-	long long id = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		id = id * 10 + (s[i] - '0');
-	}
-	return id;
-}
 
 /* Maps constraint violations to answers; false when r is not one of them. */
 static bool reply_constraint(struct http_context *ctx, const struct db_result *r)
@@ -228,7 +213,7 @@ static void reply_user(struct http_context *ctx, long long id, bool created)
 
 void users_get(struct http_context *ctx)
 {
-	long long id = path_id(ctx);
+	long long id = api_path_id(ctx, "id");
 	if (!id) {
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such account", NULL);
 		return;
@@ -501,7 +486,7 @@ static void update_hashed(const char *encoded, void *arg)
 void users_update(struct http_context *ctx)
 {
 	json_t *errors = NULL;
-	long long id = path_id(ctx);
+	long long id = api_path_id(ctx, "id");
 	if (!id) {
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such account", NULL);
 		return;
