@@ -42,6 +42,9 @@ struct app {
 	void *(*job_start)(struct event_base *base, struct db_pool *db, const struct config *cfg);
 	void (*job_drain)(void *job);
 	void (*job_free)(void *job);
+
+	/* Every I/O thread, when it starts draining (live streams end). NULL: none. */
+	void (*thread_drain)(struct event_base *base);
 	struct token_config tokens;  /* keys owned by main() */
 
 	int migrations_latest;       /* highest migration built into this binary */

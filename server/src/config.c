@@ -120,6 +120,10 @@ static const struct option options[] = {
 	 "the same for urgent cases"},
 	{"check_limit_min", OPT_INT, FIELD(check_limit_min), "60", 1, 10080,
 	 "a resolved case not checked on site within this many minutes is reported to the dispatchers"},
+	{"live_heartbeat_s", OPT_INT, FIELD(live_heartbeat_s), "15", 1, 3600,
+	 "GET /v1/events: seconds between heartbeat comments on idle streams"},
+	{"live_max_buffer_bytes", OPT_INT, FIELD(live_max_buffer_bytes), "262144", 4096, 67108864,
+	 "GET /v1/events: a subscriber with more than this waiting to be sent is dropped (it resumes with Last-Event-ID)"},
 	{"test_routes", OPT_BOOL, FIELD(test_routes), "off", 0, 0,
 	 "enable routes used only by the API tests (never in production)"},
 };

@@ -73,6 +73,8 @@ struct config {
 	int dispatch_limit_min;
 	int dispatch_limit_urgent_min;
 	int check_limit_min;
+	int live_heartbeat_s;
+	int live_max_buffer_bytes;
 	bool test_routes;        /* extra routes used by the API tests */
 };
 

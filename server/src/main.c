@@ -26,6 +26,7 @@
 #include "audit.h"
 #include "cells_import.h"
 #include "jobs/sweeper.h"
+#include "live/hub.h"
 #include "http/server.h"
 #include "limits.h"
 #include "log.h"
@@ -288,7 +289,14 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 
+	if (live_hub_start(&app.cfg) < 0) {
+		log_error("cannot start the live updates listener");
+		workers_stop(app.workers);
+		return 1;
+	}
+	app.thread_drain = live_thread_drain;
 	if (server_start(&app) < 0) {
+		live_hub_stop();
 		workers_stop(app.workers);
 		return 1;
 	}
@@ -299,6 +307,7 @@ static int cmd_serve(int argc, char **argv)
 	event_base_dispatch(main_base);
 
 	int abandoned = server_stop(&app);
+	live_hub_stop();
 	workers_stop(app.workers);
 	photo_vips_shutdown(); /* no worker thread uses libvips any more */
 	event_free(sigterm);

@@ -132,8 +132,10 @@ static struct db_statement statements[] = {
 	 " WHERE c.id = $1::bigint RETURNING c.version",
 	 14, 0},
 	{"cases_notify",
-	 "SELECT pg_notify('gridd_cases', json_build_object('id', $1::bigint, 'action', $2::text,"
-	 " 'state', $3::text)::text)",
+	 "SELECT pg_notify('gridd_cases', json_build_object('id', c.id, 'action', $2::text,"
+	 " 'state', $3::text, 'cell', c.cell_code, 'unit', c.unit_id,"
+	 " 'at', ((extract(epoch FROM c.updated_at) * 1000000)::numeric)::bigint)::text)"
+	 " FROM cases c WHERE c.id = $1::bigint",
 	 3, 0},
 	/* Merge: lock the target, move reports and photos to it, note it there. $1 from, $2 into, $3 actor. */
 	{"cases_merge_move",

@@ -108,9 +108,14 @@ static struct db_statement statements[] = {
 	 "   AND d.category_kind = $4 AND d.category_code = $5"
 	 "   AND d.created_at > now() - $16::int * interval '1 hour'"
 	 "   AND ST_DWithin(d.location::geography, (SELECT g FROM p)::geography, $15::float8)"
-	 "  ORDER BY d.location::geography <-> (SELECT g FROM p)::geography LIMIT 10)"
+	 "  ORDER BY d.location::geography <-> (SELECT g FROM p)::geography LIMIT 10),"
+	 /* Live views learn of the new case (the NOTIFY is sent at commit). */
+	 " nt AS (SELECT pg_notify('gridd_cases', json_build_object('id', ev.id, 'action', 'reported',"
+	 "   'state', 'reported', 'cell', (SELECT code FROM allowed), 'unit', (SELECT unit_id FROM routed),"
+	 "   'at', ((extract(epoch FROM ev.at) * 1000000)::numeric)::bigint)::text) FROM ev, c)"
 	 " SELECT (SELECT count(*) FROM cat), (SELECT count(*) FROM cell), (SELECT count(*) FROM allowed),"
 	 "  (SELECT " REPORT_JSON("'reported'") " FROM r" REPORT_JOINS "),"
+	 "  (SELECT count(*) FROM nt),"
 	 "  (SELECT coalesce(json_agg(json_build_object('case_id', id, 'state', state,"
 	 "    'distance_m', distance_m, 'created_at', created_at) ORDER BY distance_m, id), '[]')::text FROM dup)",
 	 17, 0},
@@ -385,7 +390,7 @@ static void created(const struct db_result *r, void *arg)
 	}
 	json_error_t je;
 	json_t *body = json_loads(PQgetvalue(r->res, 0, 3), 0, &je);
-	json_t *dups = json_loads(PQgetvalue(r->res, 0, 4), 0, &je);
+	json_t *dups = json_loads(PQgetvalue(r->res, 0, 5), 0, &je);
 	if (!body) {
 		json_decref(dups);
 		intake_free(w);

@@ -49,6 +49,7 @@ static const struct route base_routes[] = {
 	{HTTP_GET, "/v1/reports/{id}", reports_get, 0, 0, "reports.read"},
 	{HTTP_POST, "/v1/reports/{id}/photos", photos_upload, LIMIT_PHOTO_BODY_HARD, 0, "reports.photo"},
 	{HTTP_GET, "/v1/photos/{sha256}", photos_get, 0, 0, "photos.read"},
+	{HTTP_GET, "/v1/events", live_events, 0, 0, "events.read"},
 	{HTTP_GET, "/v1/notifications", notifications_list, 0, 0, "notifications.read"},
 	{HTTP_POST, "/v1/notifications/read", notifications_read, 0, ROUTE_JSON_BODY, "notifications.read"},
 	{HTTP_GET, "/v1/cases", cases_list, 0, 0, "cases.read"},
@@ -97,7 +98,7 @@ int routes_register_statements(void)
 	    calendar_store_register_statements() < 0 || reports_register_statements() < 0 ||
 	    reports_read_register_statements() < 0 || photos_register_statements() < 0 ||
 	    cases_register_statements() < 0 || cases_list_register_statements() < 0 ||
-	    notifications_register_statements() < 0)
+	    notifications_register_statements() < 0 || live_register_statements() < 0)
 		return -1;
 	if (units_register_statements() < 0 || campaigns_register_statements() < 0 ||
 	    categories_admin_register_statements() < 0)

@@ -78,6 +78,8 @@ void cases_get(struct http_context *ctx);
 void cases_events(struct http_context *ctx);
 void cases_audit(struct http_context *ctx);
 void photos_case_upload(struct http_context *ctx);
+void live_events(struct http_context *ctx);
+int live_register_statements(void);
 void notifications_list(struct http_context *ctx);
 void notifications_read(struct http_context *ctx);
 int notifications_register_statements(void);

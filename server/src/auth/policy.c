@@ -44,6 +44,7 @@ static const struct {
 	{"categories.write", ADMIN},
 	{"cells.read", ROLES_ANY},
 	{"cells.write", ADMIN},
+	{"events.read", ROLES_ANY},
 	{"health.read", PUBLIC},
 	{"me.password", ROLES_ANY},
 	{"me.read", ROLES_ANY},

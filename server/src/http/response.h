@@ -27,6 +27,14 @@ void http_reply_problem(struct http_context *ctx, enum problem_kind kind, const 
 void http_reply_bytes(struct http_context *ctx, int status, const char *content_type,
                       const void *data, size_t len);
 
+/*
+ * Starts a streamed 200 (Server-Sent Events): sends the headers, writes the
+ * request's log line and metrics, frees the context, and gives the request
+ * to the caller, who sends chunks and ends it (evhttp_send_reply_chunk,
+ * evhttp_send_reply_end). The stream no longer counts as in flight.
+ */
+struct evhttp_request *http_reply_stream(struct http_context *ctx, const char *content_type);
+
 /* Sends an empty body (204 etc). */
 void http_reply_empty(struct http_context *ctx, int status);
 

@@ -273,6 +273,20 @@ void http_reply_bytes(struct http_context *ctx, int status, const char *content_
 		evbuffer_free(buf);
 }
 
+struct evhttp_request *http_reply_stream(struct http_context *ctx, const char *content_type)
+{
+	struct evhttp_request *req = ctx->req;
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	ctx->status = 200;
+	evhttp_add_header(out, "Content-Type", content_type);
+	evhttp_add_header(out, "X-Request-Id", ctx->request_id);
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	evhttp_add_header(out, "X-Accel-Buffering", "no"); /* nginx: pass events on at once */
+	evhttp_send_reply_start(req, 200, "OK");
+	http_finish(ctx);
+	return req;
+}
+
 void http_reply_empty(struct http_context *ctx, int status)
 {
 	send_buffer(ctx, status, NULL, NULL);
@@ -541,6 +555,8 @@ static void wake_cb(evutil_socket_t fd, short what, void *arg)
 	t->draining = true;
 	if (t->job)
 		t->app->job_drain(t->job);
+	if (t->app->thread_drain)
+		t->app->thread_drain(t->base);
 	if (t->bound) { /* stop accepting: closes this thread's listening socket */
 		evhttp_del_accept_socket(t->http, t->bound);
 		t->bound = NULL;

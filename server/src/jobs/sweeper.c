@@ -25,8 +25,10 @@
 	"  SELECT id, seq, '" kind "', NULL, at, data, prev,"                                      \
 	"   case_event_hash(prev, id, seq, '" kind "', NULL, at, data) FROM due RETURNING case_id, seq, hash)," \
 	" u AS (UPDATE cases c SET " mark " = now(), event_count = e.seq, last_hash = e.hash,"     \
-	"   updated_at = now() FROM e WHERE c.id = e.case_id RETURNING c.id, c.unit_id),"          \
-	" x AS (SELECT pg_notify('gridd_cases', json_build_object('id', id, 'action', '" kind "')::text) FROM u)"
+	"   updated_at = now() FROM e WHERE c.id = e.case_id RETURNING c.id, c.unit_id, c.state, c.cell_code)," \
+	" x AS (SELECT pg_notify('gridd_cases', json_build_object('id', id, 'action', '" kind "',"   \
+	"   'state', state, 'cell', cell_code, 'unit', unit_id,"                                     \
+	"   'at', ((extract(epoch FROM now()) * 1000000)::numeric)::bigint)::text) FROM u)"
 
 static struct db_statement statements[] = {
 	{"sweeper_overdue",
