@@ -306,3 +306,20 @@ test('audit: the chain verifies, and an edit or a removal made behind gridd\'s b
   assert.equal(all.status, 1);
   assert.match(all.stdout, /BROKEN/);
 });
+
+test('the serving role (gridd_app) may add to the audit trail but never change it', async () => {
+  const id = await newCase();
+  await ok('dispatcher1', id, 'verify');
+  // A login role like production's, member of gridd_app.
+  await psql(dbUrl, `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gridd_web_test') THEN
+    CREATE ROLE gridd_web_test LOGIN IN ROLE gridd_app; END IF;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;`);
+  const as = (sql) => psql(dbUrl, `SET ROLE gridd_web_test; ${sql}`);
+  assert.equal((await as(`SELECT count(*) FROM case_events WHERE case_id = ${id}`)).trim().split('\n').pop(), '2');
+  await assert.rejects(as(`UPDATE case_events SET data = '{}' WHERE case_id = ${id}`), /permission denied/);
+  await assert.rejects(as(`DELETE FROM case_events WHERE case_id = ${id}`), /permission denied/);
+  await assert.rejects(as(`TRUNCATE case_events`), /permission denied/);
+  await assert.rejects(as(`ALTER TABLE case_events DISABLE TRIGGER case_events_append_only`), /must be owner/);
+  // It can still do its work: cases change, events are appended.
+  await as(`UPDATE cases SET updated_at = now() WHERE id = ${id}`);
+});
