@@ -57,7 +57,10 @@ function subscribe(g, who, headers = {}) {
       }
       for (const w of s.waiters.splice(0)) w();
     });
-    res.on('end', () => { s.ended = true; for (const w of s.waiters.splice(0)) w(); });
+    const ended = () => { s.ended = true; for (const w of s.waiters.splice(0)) w(); };
+    res.on('end', ended);
+    res.on('close', ended); // a stream cut by the server ends without its last chunk
+    res.on('error', () => {});
   });
   req.on('error', () => { s.ended = true; });
   s.close = () => req.destroy();

@@ -86,12 +86,10 @@ bool live_filter_match(const struct live_filter *f, const char *cell, int64_t un
 
 /* ---- one subscriber ------------------------------------------------------------- */
 
-static void subscriber_free(struct subscriber *s, bool end_reply)
+static void subscriber_free(struct subscriber *s)
 {
 	TAILQ_REMOVE(&s->thread->subscribers, s, next);
 	evhttp_connection_set_closecb(s->conn, NULL, NULL);
-	if (end_reply)
-		evhttp_send_reply_end(s->req);
 	free(s->filter.cells);
 	free(s->filter.units);
 	free(s);
@@ -100,7 +98,14 @@ static void subscriber_free(struct subscriber *s, bool end_reply)
 static void subscriber_closed(struct evhttp_connection *conn, void *arg)
 {
 	(void)conn;
-	subscriber_free(arg, false);
+	struct subscriber *s = arg;
+	struct evhttp_request *req = s->req;
+	subscriber_free(s);
+	/* When the client went away, libevent detaches the unfinished request
+	 * from its connection and leaves it to us: ending it frees it. A request
+	 * still attached is freed with its connection. */
+	if (!evhttp_request_get_connection(req))
+		evhttp_send_reply_end(req);
 }
 
 /* Writes raw SSE text; drops the subscriber when it is too far behind. */
@@ -111,7 +116,7 @@ static void subscriber_write(struct subscriber *s, const char *text, size_t len)
 	if (waiting > (size_t)hub.cfg->live_max_buffer_bytes) {
 		log_info("live: a subscriber fell %zu bytes behind: dropped", waiting);
 		struct evhttp_connection *conn = s->conn;
-		subscriber_free(s, false);
+		subscriber_free(s);
 		evhttp_connection_free(conn);
 		return;
 	}
@@ -254,10 +259,16 @@ void live_thread_drain(struct event_base *base)
 	pthread_mutex_unlock(&hub.lock);
 	if (!t)
 		return;
-	/* No other thread can reach t now: its streams end, its inbox is dropped. */
+	/* No other thread can reach t now: its streams are closed (the clients
+	 * reconnect to another instance and resume with Last-Event-ID), its inbox
+	 * is dropped. Closing, not ending the reply: the loop may stop before a
+	 * last chunk would be written, and the request would never be freed. */
 	struct subscriber *s;
-	while ((s = TAILQ_FIRST(&t->subscribers)))
-		subscriber_free(s, true);
+	while ((s = TAILQ_FIRST(&t->subscribers))) {
+		struct evhttp_connection *conn = s->conn;
+		subscriber_free(s);
+		evhttp_connection_free(conn);
+	}
 	struct message *m;
 	while ((m = STAILQ_FIRST(&t->inbox))) {
 		STAILQ_REMOVE_HEAD(&t->inbox, next);
