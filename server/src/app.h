@@ -18,6 +18,7 @@
 struct io_thread;
 struct db_pool;
 struct event_base;
+struct evhttp_connection;
 struct worker_pool;
 
 struct app {
@@ -45,6 +46,11 @@ struct app {
 
 	/* Every I/O thread, when it starts draining (live streams end). NULL: none. */
 	void (*thread_drain)(struct event_base *base);
+
+	/* A client connection of the thread that owns base closed (the server
+	 * keeps the connection's close callback for its own accounting, and
+	 * passes the news on). NULL: none. */
+	void (*connection_closed)(struct event_base *base, struct evhttp_connection *conn);
 	struct token_config tokens;  /* keys owned by main() */
 
 	int migrations_latest;       /* highest migration built into this binary */

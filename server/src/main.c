@@ -295,6 +295,7 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	app.thread_drain = live_thread_drain;
+	app.connection_closed = live_connection_closed;
 	if (server_start(&app) < 0) {
 		live_hub_stop();
 		workers_stop(app.workers);

@@ -142,6 +142,8 @@ static void conn_set_remove(struct conn_set *s, const struct evhttp_connection *
 static void on_connection_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct io_thread *t = arg;
+	if (t->app->connection_closed)
+		t->app->connection_closed(t->base, evcon);
 	conn_set_remove(&t->conns, evcon);
 	metrics_sub(&t->metrics.connections, 1);
 }

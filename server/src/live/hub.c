@@ -89,16 +89,27 @@ bool live_filter_match(const struct live_filter *f, const char *cell, int64_t un
 static void subscriber_free(struct subscriber *s)
 {
 	TAILQ_REMOVE(&s->thread->subscribers, s, next);
-	evhttp_connection_set_closecb(s->conn, NULL, NULL);
 	free(s->filter.cells);
 	free(s->filter.units);
 	free(s);
 }
 
-static void subscriber_closed(struct evhttp_connection *conn, void *arg)
+void live_connection_closed(struct event_base *base, struct evhttp_connection *conn)
 {
-	(void)conn;
-	struct subscriber *s = arg;
+	pthread_mutex_lock(&hub.lock);
+	struct live_thread *t = NULL;
+	for (int i = 0; i < hub.count && !t; i++)
+		if (hub.threads[i]->base == base)
+			t = hub.threads[i];
+	pthread_mutex_unlock(&hub.lock);
+	if (!t) /* no subscribers here (or drained): t is only freed by this thread */
+		return;
+	struct subscriber *s;
+	TAILQ_FOREACH(s, &t->subscribers, next)
+		if (s->conn == conn)
+			break;
+	if (!s)
+		return;
 	struct evhttp_request *req = s->req;
 	subscriber_free(s);
 	/* When the client went away, libevent detaches the unfinished request
@@ -242,7 +253,6 @@ int live_subscribe(struct event_base *base, struct evhttp_request *req, struct l
 	s->filter = *filter;
 	memset(filter, 0, sizeof(*filter));
 	TAILQ_INSERT_TAIL(&t->subscribers, s, next);
-	evhttp_connection_set_closecb(s->conn, subscriber_closed, s);
 	return 0;
 }
 

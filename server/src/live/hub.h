@@ -50,6 +50,9 @@ int live_subscribe(struct event_base *base, struct evhttp_request *req, struct l
 /* Writes one SSE event to a started reply (the resume backlog). */
 void live_send_event(struct evhttp_request *req, const char *id, const char *data);
 
+/* A connection of the thread that owns base closed (app->connection_closed). */
+void live_connection_closed(struct event_base *base, struct evhttp_connection *conn);
+
 /* The thread that owns base is draining: end its streams, take no more. */
 void live_thread_drain(struct event_base *base);
 
