@@ -323,3 +323,25 @@ test('the serving role (gridd_app) may add to the audit trail but never change i
   // It can still do its work: cases change, events are appended.
   await as(`UPDATE cases SET updated_at = now() WHERE id = ${id}`);
 });
+
+test('dispatch across a holiday block: the deadline waits for the next working day', async () => {
+  // Today and the next two days (Beijing time) become holidays, whatever today is.
+  const day = (n) => new Date(Date.now() + 8 * 3600_000 + n * 86400_000).toISOString().slice(0, 10);
+  const byYear = {};
+  for (const n of [0, 1, 2]) (byYear[day(n).slice(0, 4)] ??= []).push({ date: day(n), kind: 'holiday', name: '测试假期' });
+  for (const [year, exceptions] of Object.entries(byYear)) {
+    const res = await as.admin('PUT', `/v1/calendar/${year}`, { exceptions });
+    assert.equal(res.status, 200, await res.clone().text());
+  }
+  const id = await newCase();
+  await ok('dispatcher1', id, 'verify');
+  const c = await ok('dispatcher1', id, 'dispatch', { unit_id: 1 });
+  // 2 working hours cannot start before the block ends.
+  const dueDay = new Date(Date.parse(c.due_at) + 8 * 3600_000).toISOString().slice(0, 10);
+  assert.ok(dueDay > day(2), `${c.due_at} should be after ${day(2)}`);
+  const want = await (await as.dispatcher1('GET', `/v1/deadline?start=${encodeURIComponent(c.dispatched_at)}&category=event:0108`)).json();
+  assert.ok(Math.abs(Date.parse(c.due_at) - Date.parse(want.due_at)) <= 1000, `${c.due_at} vs ${want.due_at}`);
+  // While the block lasts no working time passes.
+  assert.equal(c.working_seconds_left, 7200);
+  for (const year of Object.keys(byYear)) await as.admin('PUT', `/v1/calendar/${year}`, { exceptions: [] });
+});
