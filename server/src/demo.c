@@ -145,6 +145,7 @@ static int demo_city(PGconn *pg)
 
 extern const char demo_categories_sql[]; /* server/data/demo_categories.sql */
 extern const char demo_campaign_sql[];   /* server/data/demo_campaign.sql */
+extern const char demo_cases_sql[];      /* server/data/demo_cases.sql */
 
 int demo_load(const char *conninfo, const char *password)
 {
@@ -206,6 +207,15 @@ int demo_load(const char *conninfo, const char *password)
 			rc = 1;
 		} else {
 			created += atoi(PQgetvalue(r, 0, 0));
+		}
+		PQclear(r);
+	}
+	/* Cases last: they name the accounts that reported and handled them. */
+	if (rc == 0) {
+		PGresult *r = PQexec(pg, demo_cases_sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			fprintf(stderr, "gridd demo: cases: %s", PQresultErrorMessage(r));
+			rc = 1;
 		}
 		PQclear(r);
 	}

@@ -82,3 +82,12 @@ test('unknown categories or cells are 404, malformed ones 400', async () => {
   assert.deepEqual(bad.errors.map((e) => e.pointer), ['/query/category', '/query/cell']);
   await assertProblem(await resolve('weather:0102', '110101001001001'), 400, 'validation');
 });
+
+test('the demo comes with cases in every part of the workflow, their audit chains whole', async () => {
+  const page = await (await api('GET', '/v1/cases?limit=200')).json();
+  const states = new Set(page.items.map((c) => c.state));
+  for (const s of ['reported', 'registered', 'dispatched', 'in_progress', 'resolved', 'closed', 'rejected'])
+    assert.ok(states.has(s), `a demo case is ${s}`);
+  const r = execFileSync(process.env.GRIDD_BIN, ['audit-verify'], { env: { ...process.env, GRIDD_DB_URL: dbUrl }, encoding: 'utf8' });
+  assert.match(r, /every chain verifies/);
+});

@@ -223,7 +223,7 @@ async function pages(who, query) {
 
 test('lists are scoped and filtered', async () => {
   const mine = (await pages('worker2', 'reporter=me&limit=200')).flat();
-  assert.deepEqual(mine, []);
+  assert.ok(mine.every((r) => r.reporter.login === 'worker2'), 'reporter=me: only their own');
   const w1 = (await pages('worker1', 'limit=200')).flat();
   assert.ok(w1.length >= 10);
   const seen2 = (await pages('worker2', 'limit=200')).flat();
@@ -231,10 +231,14 @@ test('lists are scoped and filtered', async () => {
   const inCell = (await pages('dispatcher1', 'cell=110101002001001&limit=200')).flat();
   assert.ok(inCell.length >= 2 && inCell.every((r) => r.cell.code === '110101002001001'));
   const major = (await pages('dispatcher1', 'category=event:01&status=reported')).flat();
-  assert.ok(major.length >= w1.length && major.every((r) => r.category.startsWith('event:01') && r.status === 'reported'));
+  const w1Reported = w1.filter((r) => r.category.startsWith('event:01') && r.status === 'reported');
+  assert.ok(major.length >= w1Reported.length && w1Reported.length >= 5);
+  assert.ok(major.every((r) => r.category.startsWith('event:01') && r.status === 'reported'));
   const minor = (await pages('dispatcher1', 'category=event:0101')).flat();
   assert.ok(minor.length >= 1 && minor.every((r) => r.category === 'event:0101'));
-  assert.deepEqual((await pages('unit1', '')).flat(), [], 'unit staff see nothing before dispatch');
+  const unitSees = (await pages('unit1', 'limit=200')).flat();
+  assert.ok(unitSees.every((r) => !['reported', 'registered', 'rejected'].includes(r.status)), 'unit staff see nothing before dispatch');
+  assert.ok(!unitSees.some((r) => w1.some((x) => x.id === r.id && x.status === 'reported')));
   for (const q of ['limit=0', 'limit=201', 'cell=12', 'category=event', 'status=open', 'reporter=you', 'updated_after=yesterday', 'after=zzz'])
     assert.equal((await as.worker1('GET', `/v1/reports?${q}`)).status, 400, q);
 });
@@ -249,8 +253,9 @@ test('paging newest first is stable while reports keep arriving', async () => {
   const second = await (await as.worker2('GET', `/v1/reports?reporter=me&limit=2&after=${first.next}`)).json();
   assert.deepEqual(second.items.map((r) => r.id), [ids[2], ids[1]]);
   const third = await (await as.worker2('GET', `/v1/reports?reporter=me&limit=2&after=${second.next}`)).json();
-  assert.deepEqual(third.items.map((r) => r.id), [ids[0]]);
-  assert.equal(third.next, null);
+  assert.equal(third.items[0].id, ids[0]);
+  // Anything after it is older than the five (the demo's own reports).
+  assert.ok(third.items.slice(1).every((r) => !ids.includes(r.id) && !r.description.startsWith('翻页')));
 });
 
 test('updated_after syncs oldest change first, holding back rows younger than the settle time', async () => {
