@@ -31,6 +31,7 @@
 #include "api/routes.h"
 #include "domain/calendar.h"
 #include "domain/codes.h"
+#include "http/json_body.h"
 #include "http/response.h"
 #include "http/server.h"
 #include "log.h"
@@ -238,24 +239,6 @@ void campaigns_get(struct http_context *ctx)
 
 /* ---- checking a document ---- */
 
-static size_t utf8_chars(const char *s, size_t n)
-{
-	size_t chars = 0;
-	for (size_t i = 0; i < n; i++)
-		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return chars;
-}
-
-/* A string of 1 to max characters without NUL; NULL otherwise. */
-static const char *text_field(json_t *v, size_t max)
-{
-	if (!json_is_string(v))
-		return NULL;
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v), chars = utf8_chars(s, n);
-	return strlen(s) == n && chars >= 1 && chars <= max ? s : NULL;
-}
-
 /* A real date written YYYY-MM-DD; NULL otherwise. */
 static const char *date_field(json_t *v)
 {
@@ -306,12 +289,12 @@ static void check_action(json_t *a, size_t i, json_t *all, json_t *actions, json
 	}
 	v = json_object_get(a, "name");
 	snprintf(pointer, sizeof(pointer), "%s/name", p);
-	if (!text_field(v, CAMPAIGN_MAX_NAME_CHARS))
+	if (!json_text(v, 1, CAMPAIGN_MAX_NAME_CHARS))
 		problem_add_error(errors, pointer, "required: 1 to 100 characters");
 	json_object_set(clean, "name", v);
 	v = json_object_get(a, "description");
 	snprintf(pointer, sizeof(pointer), "%s/description", p);
-	if (v && !json_is_null(v) && !text_field(v, CAMPAIGN_MAX_DESCRIPTION_CHARS))
+	if (v && !json_is_null(v) && !json_text(v, 1, CAMPAIGN_MAX_DESCRIPTION_CHARS))
 		problem_add_error(errors, pointer, "1 to 500 characters, or null");
 	json_object_set_new(clean, "description", v ? json_incref(v) : json_null());
 	v = json_object_get(a, "lead_unit_id");
@@ -372,7 +355,7 @@ static json_t *check_document(json_t *body, json_t **errors)
 	api_check_known_fields(body, "", known, errors);
 	json_t *doc = json_object();
 	json_t *v = json_object_get(body, "name");
-	if (!text_field(v, CAMPAIGN_MAX_NAME_CHARS))
+	if (!json_text(v, 1, CAMPAIGN_MAX_NAME_CHARS))
 		problem_add_error(errors, "/name", "required: 1 to 100 characters");
 	json_object_set(doc, "name", v);
 	const char *starts = date_field(json_object_get(body, "starts_on"));

@@ -37,6 +37,7 @@
 #include "domain/deadline.h"
 #include "domain/rfc3339.h"
 #include "domain/workflow.h"
+#include "http/json_body.h"
 #include "http/response.h"
 #include "http/server.h"
 #include "log.h"
@@ -714,17 +715,14 @@ static const char *text_member(const json_t *body, const char *name, size_t max,
 	const json_t *v = json_object_get(body, name);
 	if (!v && !required)
 		return NULL;
-	size_t len = json_is_string(v) ? json_string_length(v) : 0, chars = 0;
-	for (size_t i = 0; i < len; i++)
-		chars += ((unsigned char)json_string_value(v)[i] & 0xC0) != 0x80;
-	if (!json_is_string(v) || chars < 1 || chars > max || memchr(json_string_value(v), '\0', len)) {
+	const char *text = json_text(v, 1, max);
+	if (!text) {
 		char pointer[32], detail[64];
 		snprintf(pointer, sizeof(pointer), "/%s", name);
 		snprintf(detail, sizeof(detail), "%s: text of 1 to %zu characters", required ? "required" : "optional", max);
 		problem_add_error(errors, pointer, detail);
-		return NULL;
 	}
-	return json_string_value(v);
+	return text;
 }
 
 /* Validates the body for the action into w and w->data. */

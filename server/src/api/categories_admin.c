@@ -26,6 +26,7 @@
 #include "api/routes.h"
 #include "domain/codes.h"
 #include "domain/deadline.h"
+#include "http/json_body.h"
 #include "http/response.h"
 #include "http/server.h"
 #include "log.h"
@@ -110,24 +111,6 @@ int categories_admin_register_statements(void)
 }
 
 /* ---- small parsers ---- */
-
-static size_t utf8_chars(const char *s, size_t n)
-{
-	size_t chars = 0;
-	for (size_t i = 0; i < n; i++)
-		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return chars;
-}
-
-/* A string of 1 to max characters without NUL; NULL otherwise. */
-static const char *text_field(json_t *v, size_t max)
-{
-	if (!json_is_string(v))
-		return NULL;
-	const char *s = json_string_value(v);
-	size_t n = json_string_length(v), chars = utf8_chars(s, n);
-	return strlen(s) == n && chars >= 1 && chars <= max ? s : NULL;
-}
 
 /*
  * The category of the path ("event:0102", the colon possibly written %3A):
@@ -288,11 +271,11 @@ static void check_category(json_t *body, struct category_fields *f, bool creatin
 			problem_add_error(errors, "/code", "the code of a category cannot be changed");
 	}
 	if ((v = json_object_get(body, "name")) || creating) {
-		if (!(f->name = text_field(v, CATEGORY_MAX_NAME_CHARS)))
+		if (!(f->name = json_text(v, 1, CATEGORY_MAX_NAME_CHARS)))
 			problem_add_error(errors, "/name", "required: the Chinese name, 1 to 60 characters");
 	}
 	if ((v = json_object_get(body, "name_en")) || creating) {
-		if (!(f->name_en = text_field(v, CATEGORY_MAX_NAME_EN_CHARS)))
+		if (!(f->name_en = json_text(v, 1, CATEGORY_MAX_NAME_EN_CHARS)))
 			problem_add_error(errors, "/name_en", "required: the English name, 1 to 120 characters");
 	}
 	if ((v = json_object_get(body, "default_unit_id"))) {
@@ -606,7 +589,7 @@ void routing_rules_create(struct http_context *ctx)
 	}
 	const char *note = NULL;
 	if ((v = json_object_get(body, "note")) && !json_is_null(v) &&
-	    !(note = text_field(v, RULE_MAX_NOTE_CHARS)))
+	    !(note = json_text(v, 1, RULE_MAX_NOTE_CHARS)))
 		problem_add_error(&errors, "/note", "1 to 200 characters, or null");
 	static const char *const known[] = {"category", "area_code", "cell_code", "unit_id", "priority",
 	                                    "note", NULL};

@@ -113,6 +113,22 @@ void api_check_known_fields(const json_t *body, const char *prefix, const char *
 	}
 }
 
+bool api_parse_uuid(const char *s, size_t len, char out[37])
+{
+	if (!s || len != 36)
+		return false;
+	for (size_t i = 0; i < 36; i++) {
+		char ch = s[i];
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		bool hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+		if (dash ? ch != '-' : !hex)
+			return false;
+		out[i] = (char)(ch >= 'A' && ch <= 'F' ? ch - 'A' + 'a' : ch);
+	}
+	out[36] = '\0';
+	return true;
+}
+
 long long api_path_id(struct http_context *ctx, const char *name)
 {
 	size_t len;

@@ -48,6 +48,9 @@ void api_check_known_fields(const json_t *body, const char *prefix, const char *
  */
 int api_query_limit(struct http_context *ctx, int def, int max, json_t **errors);
 
+/* A UUID (8-4-4-4-12 hex, any case) written lowercase to out; false when malformed. */
+bool api_parse_uuid(const char *s, size_t len, char out[37]);
+
 /* A positive id (1-18 digits) from the path parameter `name`; 0 when malformed. */
 long long api_path_id(struct http_context *ctx, const char *name);
 

@@ -486,14 +486,13 @@ void photos_case_upload(struct http_context *ctx)
 	}
 	u->ctx = ctx;
 	u->on_case = true;
-	size_t len;
-	const char *id = route_param(&ctx->match, "id", &len);
-	if (!id || len == 0 || len > 18 || strspn(id, "0123456789") < len) {
+	long long id = api_path_id(ctx, "id");
+	if (!id) {
 		upload_free(u);
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such case", NULL);
 		return;
 	}
-	snprintf(u->case_id, sizeof(u->case_id), "%.*s", (int)len, id);
+	snprintf(u->case_id, sizeof(u->case_id), "%lld", id);
 	char *kind = api_query_param(ctx, "kind");
 	bool ok = kind && (strcmp(kind, "after") == 0 || strcmp(kind, "check") == 0);
 	if (ok)

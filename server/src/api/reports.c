@@ -39,6 +39,7 @@
 #include "domain/codes.h"
 #include "domain/coords.h"
 #include "domain/rfc3339.h"
+#include "http/json_body.h"
 #include "http/response.h"
 #include "http/server.h"
 #include "log.h"
@@ -142,31 +143,6 @@ struct report_input {
 	char hash[65];                     /* sha256 of the canonical body */
 };
 
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
-/* A UUID in 8-4-4-4-12 hex form; written lowercase to out. */
-static bool uuid_ok(const char *s, size_t len, char out[37])
-{
-	if (len != 36)
-		return false;
-	for (size_t i = 0; i < 36; i++) {
-		char ch = s[i];
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? ch != '-' : !((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
-		                         (ch >= 'A' && ch <= 'F')))
-			return false;
-		out[i] = (char)(ch >= 'A' && ch <= 'F' ? ch - 'A' + 'a' : ch);
-	}
-	out[36] = '\0';
-	return true;
-}
-
 /* A random (version 4) UUID. */
 static int uuid_new(char out[37])
 {
@@ -190,11 +166,9 @@ static const char *text_field(const json_t *body, const char *name, size_t max, 
 	snprintf(pointer, sizeof(pointer), "/%s", name);
 	if ((!v || json_is_null(v)) && !required)
 		return "";
-	size_t len = json_is_string(v) ? json_string_length(v) : 0;
-	size_t chars = utf8_chars(json_string_value(v) ? json_string_value(v) : "", len);
-	bool blank = len == 0 || strspn(json_string_value(v), " \t\r\n") == len;
-	if (!json_is_string(v) || chars > max || (required && blank) ||
-	    memchr(json_string_value(v), '\0', len)) {
+	long chars = json_text_chars(v);
+	bool blank = chars <= 0 || strspn(json_string_value(v), " \t\r\n") == json_string_length(v);
+	if (chars < 0 || (size_t)chars > max || (required && blank)) {
 		snprintf(detail, sizeof(detail), required ? "required: text of 1 to %zu characters"
 		                                          : "text of at most %zu characters, or null",
 		         max);
@@ -250,7 +224,7 @@ static void check_report(const json_t *body, struct report_input *in, json_t **e
 	json_t *v;
 	api_check_known_fields(body, "", known, errors);
 	if ((v = json_object_get(body, "id")) && !json_is_null(v)) {
-		if (!json_is_string(v) || !uuid_ok(json_string_value(v), json_string_length(v), in->id))
+		if (!json_is_string(v) || !api_parse_uuid(json_string_value(v), json_string_length(v), in->id))
 			problem_add_error(errors, "/id", "a UUID made by the phone, e.g. 0b7e3c52-5d4f-4d7e-9a51-2f0c1d9e8a10");
 		else
 			in->client_id = true;

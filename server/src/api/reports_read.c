@@ -112,18 +112,7 @@ bool reports_path_id(struct http_context *ctx, char out[37])
 {
 	size_t len;
 	const char *s = route_param(&ctx->match, "id", &len);
-	if (!s || len != 36)
-		return false;
-	for (size_t i = 0; i < 36; i++) {
-		char ch = s[i];
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		bool hex = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
-		if (dash ? ch != '-' : !hex)
-			return false;
-		out[i] = (char)(ch >= 'A' && ch <= 'F' ? ch - 'A' + 'a' : ch);
-	}
-	out[36] = '\0';
-	return true;
+	return api_parse_uuid(s, len, out);
 }
 
 void reports_get(struct http_context *ctx)

@@ -21,6 +21,7 @@
 #include "api/authn.h"
 #include "api/common.h"
 #include "api/routes.h"
+#include "http/json_body.h"
 #include "http/response.h"
 #include "http/server.h"
 #include "log.h"
@@ -71,15 +72,6 @@ int units_register_statements(void)
 	return db_register_statements(statements, (int)(sizeof(statements) / sizeof(statements[0])));
 }
 
-
-/* Characters of a UTF-8 string (Jansson only holds valid UTF-8). */
-static size_t utf8_chars(const char *s, size_t n)
-{
-	size_t chars = 0;
-	for (size_t i = 0; i < n; i++)
-		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return chars;
-}
 
 /* The table's CHECKs, in C: code ^[A-Za-z0-9_.-]{1,32}$, phone ^\+?[0-9][0-9 -]{4,19}$. */
 static bool code_ok(const char *s, size_t n)
@@ -200,12 +192,8 @@ static void check_fields(json_t *body, struct unit_fields *f, bool creating, jso
 			f->code = json_string_value(v);
 	}
 	if ((v = json_object_get(body, "name")) || creating) {
-		size_t chars = json_is_string(v) ? utf8_chars(json_string_value(v), json_string_length(v)) : 0;
-		if (!json_is_string(v) || chars < 1 || chars > 100 ||
-		    strlen(json_string_value(v)) != json_string_length(v))
+		if (!(f->name = json_text(v, 1, 100)))
 			problem_add_error(errors, "/name", "required: 1 to 100 characters");
-		else
-			f->name = json_string_value(v);
 	}
 	if ((v = json_object_get(body, "parent_id"))) {
 		f->has_parent = true;

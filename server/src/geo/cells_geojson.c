@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "domain/codes.h"
+#include "http/json_body.h"
 
 void cells_geojson_problem(json_t **errors, long feature, const char *pointer_tail,
                            const char *detail)
@@ -32,15 +33,6 @@ void cells_geojson_problem(json_t **errors, long feature, const char *pointer_ta
 		json_array_append_new(*errors, e);
 	else
 		json_decref(e);
-}
-
-/* Characters (not bytes) of a UTF-8 string; Jansson has validated it. */
-static size_t utf8_chars(const char *s, size_t len)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
 }
 
 /* ---- geometry ------------------------------------------------------------ */
@@ -183,9 +175,7 @@ static bool name_ok(const json_t *props, const char *key, bool required, json_t 
 		*out = json_null();
 		return true;
 	}
-	size_t len = json_is_string(v) ? json_string_length(v) : 0;
-	size_t chars = json_is_string(v) ? utf8_chars(json_string_value(v), len) : 0;
-	if (chars < 1 || chars > 100 || memchr(json_string_value(v), '\0', len)) {
+	if (!json_text(v, 1, 100)) {
 		char tail[48];
 		snprintf(tail, sizeof(tail), "/properties/%s", key);
 		cells_geojson_problem(errors, feature, tail,
@@ -193,7 +183,7 @@ static bool name_ok(const json_t *props, const char *key, bool required, json_t 
 		                               : "a name of 1 to 100 characters, or null");
 		return false;
 	}
-	*out = json_stringn(json_string_value(v), len);
+	*out = json_stringn(json_string_value(v), json_string_length(v));
 	return true;
 }
 

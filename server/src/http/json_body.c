@@ -95,3 +95,23 @@ json_t *json_body_parse(const char *content_type, const char *buf, size_t len,
 	}
 	return value;
 }
+
+long json_text_chars(const json_t *v)
+{
+	if (!json_is_string(v))
+		return -1;
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	if (memchr(s, '\0', n))
+		return -1;
+	long chars = 0;
+	for (size_t i = 0; i < n; i++)
+		chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return chars;
+}
+
+const char *json_text(const json_t *v, size_t min, size_t max)
+{
+	long chars = json_text_chars(v);
+	return chars >= 0 && (size_t)chars >= min && (size_t)chars <= max ? json_string_value(v) : NULL;
+}

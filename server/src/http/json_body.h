@@ -37,4 +37,13 @@ struct json_body_error {
 json_t *json_body_parse(const char *content_type, const char *buf, size_t len,
                         size_t max_bytes, struct json_body_error *err);
 
+/*
+ * Text fields: the length of a JSON string in characters (Jansson holds only
+ * valid UTF-8), or -1 when v is not a string or holds a NUL byte.
+ */
+long json_text_chars(const json_t *v);
+
+/* v's text when it is a string of min to max characters without NUL; else NULL. */
+const char *json_text(const json_t *v, size_t min, size_t max);
+
 #endif

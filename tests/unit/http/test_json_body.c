@@ -119,6 +119,30 @@ static void depth_scan_ignores_brackets_inside_strings(void **state)
 	free(deep);
 }
 
+static void text_fields_count_characters_not_bytes(void **state)
+{
+	(void)state;
+	json_t *chinese = json_string("网格员"), *ascii = json_string("abc"), *empty = json_string("");
+	json_t *with_nul = json_stringn("a\0b", 3), *number = json_integer(7);
+	assert_int_equal(json_text_chars(chinese), 3); /* 9 bytes */
+	assert_int_equal(json_text_chars(ascii), 3);
+	assert_int_equal(json_text_chars(empty), 0);
+	assert_int_equal(json_text_chars(with_nul), -1);
+	assert_int_equal(json_text_chars(number), -1);
+	assert_int_equal(json_text_chars(NULL), -1);
+	assert_string_equal(json_text(chinese, 1, 3), "网格员");
+	assert_null(json_text(chinese, 1, 2));
+	assert_null(json_text(empty, 1, 10));
+	assert_non_null(json_text(empty, 0, 10));
+	assert_null(json_text(with_nul, 0, 10));
+	assert_null(json_text(number, 0, 10));
+	json_decref(chinese);
+	json_decref(ascii);
+	json_decref(empty);
+	json_decref(with_nul);
+	json_decref(number);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +155,7 @@ int main(void)
 		cmocka_unit_test(syntax_errors_name_line_and_column),
 		cmocka_unit_test(depth_limit_is_exact),
 		cmocka_unit_test(depth_scan_ignores_brackets_inside_strings),
+		cmocka_unit_test(text_fields_count_characters_not_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
