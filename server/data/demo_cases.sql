@@ -39,9 +39,9 @@ BEGIN
         SELECT rc.unit_id INTO unit FROM route_case(r.kind, r.code, r.cell) rc;
         t := date_trunc('second', now()) - r.hours_ago * interval '1 hour';
         INSERT INTO cases (category_kind, category_code, cell_code, unit_id, urgent, location, description,
-                           created_at, updated_at)
+                           created_at, updated_at, reporter_id)
         VALUES (r.kind, r.code, r.cell, unit, r.kind = 'component' AND r.code = '0104',
-                ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326), r.description, t, t)
+                ST_SetSRID(ST_MakePoint(r.lon, r.lat), 4326), r.description, t, t, reporter)
         RETURNING id INTO cid;
         rid := gen_random_uuid();
         INSERT INTO reports (id, case_id, reporter_id, category_kind, category_code, location, crs, accuracy_m,
@@ -87,6 +87,9 @@ BEGIN
                 dispatched_at = CASE WHEN step = 'dispatch' THEN t ELSE dispatched_at END,
                 due_at = CASE WHEN step = 'dispatch' THEN due ELSE due_at END,
                 resolved_at = CASE WHEN step = 'resolve' THEN t ELSE resolved_at END,
+                -- the demo counts elapsed time as working time
+                handling_s = CASE WHEN step = 'resolve'
+                                  THEN extract(epoch FROM t - dispatched_at)::bigint ELSE handling_s END,
                 closed_at = CASE WHEN step = 'check' THEN t ELSE closed_at END,
                 extension_pending = extension_pending OR step = 'request-extension',
                 proposed_due_at = CASE WHEN step = 'request-extension' THEN t + interval '5 days'

@@ -85,7 +85,8 @@ static struct db_statement statements[] = {
 	 " extract(epoch FROM c.suspended_at)::bigint, extract(epoch FROM c.proposed_due_at)::bigint,"
 	 " extract(epoch FROM c.due_at)::bigint,"
 	 " EXISTS (SELECT 1 FROM case_photos p WHERE p.case_id = c.id AND p.kind = 'after'"
-	 "   AND p.created_at >= coalesce(c.dispatched_at, c.created_at))"
+	 "   AND p.created_at >= coalesce(c.dispatched_at, c.created_at)),"
+	 " extract(epoch FROM c.dispatched_at)::bigint"
 	 " FROM cases c JOIN categories k ON k.kind = c.category_kind AND k.code = c.category_code"
 	 " WHERE c.id = $1::bigint FOR UPDATE OF c",
 	 1, 0},
@@ -93,14 +94,19 @@ static struct db_statement statements[] = {
 	 * $1 case, $2 new state, $3 suspended, $4 extension pending, $5 actor,
 	 * $6 action, $7 event data, $8 due (epoch, '' keep), $9 proposed due
 	 * (epoch or ''), $10 unit (dispatch), $11 kind, $12 code (verify
-	 * corrections, '' keep), $13 urgent ('' keep), $14 merged into.
+	 * corrections, '' keep), $13 urgent ('' keep), $14 merged into, $15 handling
+	 * time in working seconds (resolve; '' keep).
 	 */
 	{"cases_update",
-	 "WITH ev AS (SELECT c.id, c.event_count + 1 AS seq, now() AS at, c.last_hash AS prev"
+	 "WITH ev AS (SELECT c.id, c.event_count + 1 AS seq, now() AS at, c.last_hash AS prev,"
+	 /* A return or an urge counts against the unit that had the case then
+	  * (migration 0013, stats_event_facts). */
+	 "   $7::jsonb || CASE WHEN $6 IN ('return', 'urge') THEN jsonb_build_object('unit_id', c.unit_id,"
+	 "    'cell', c.cell_code, 'category', c.category_kind || ':' || c.category_code) ELSE '{}' END AS data"
 	 "  FROM cases c WHERE c.id = $1::bigint),"
 	 " e AS (INSERT INTO case_events (case_id, seq, kind, actor_id, at, data, prev_hash, hash)"
-	 "  SELECT id, seq, replace($6, '-', '_'), $5::bigint, at, $7::jsonb, prev,"
-	 "   case_event_hash(prev, id, seq, replace($6, '-', '_'), $5::bigint, at, $7::jsonb) FROM ev"
+	 "  SELECT id, seq, replace($6, '-', '_'), $5::bigint, at, data, prev,"
+	 "   case_event_hash(prev, id, seq, replace($6, '-', '_'), $5::bigint, at, data) FROM ev"
 	 "  RETURNING seq, hash),"
 	 /* 督办: the unit is told. */
 	 " n AS (INSERT INTO notifications (case_id, kind, unit_id)"
@@ -118,6 +124,7 @@ static struct db_statement statements[] = {
 	 "  registered_at = CASE WHEN $6 = 'verify' THEN now() ELSE c.registered_at END,"
 	 "  dispatched_at = CASE WHEN $6 = 'dispatch' THEN now() ELSE c.dispatched_at END,"
 	 "  resolved_at = CASE WHEN $6 = 'resolve' THEN now() ELSE c.resolved_at END,"
+	 "  handling_s = coalesce(nullif($15, '')::bigint, c.handling_s),"
 	 "  closed_at = CASE WHEN $2 = 'closed' THEN now() ELSE c.closed_at END,"
 	 "  unit_id = CASE WHEN $6 = 'dispatch' THEN $10::bigint ELSE c.unit_id END,"
 	 "  category_kind = coalesce(nullif($11, ''), c.category_kind),"
@@ -131,7 +138,7 @@ static struct db_statement statements[] = {
 	 "  version = c.version + 1, updated_at = now(),"
 	 "  event_count = (SELECT seq FROM e), last_hash = (SELECT hash FROM e)"
 	 " WHERE c.id = $1::bigint RETURNING c.version",
-	 14, 0},
+	 15, 0},
 	{"cases_notify",
 	 "SELECT pg_notify('gridd_cases', json_build_object('id', c.id, 'action', $2::text,"
 	 " 'state', $3::text, 'cell', c.cell_code, 'unit', c.unit_id,"
@@ -477,8 +484,9 @@ struct act {
 	bool urgent_now, after_photo_required, has_after_photo;
 	int32_t limit[2];              /* normal, urgent */
 	enum deadline_unit limit_unit[2];
-	int64_t suspended_at, due;
+	int64_t suspended_at, due, dispatched_at;
 	char due_text[24];             /* the new due_at (epoch) or "" */
+	char handling_text[24];        /* resolve: working seconds since dispatch, or "" */
 };
 
 static void act_free(struct act *w)
@@ -543,7 +551,7 @@ static void act_write(struct act *w)
 	const char *update[] = {w->id_text, state, w->next.suspended ? t : f,
 	                        w->next.extension_pending ? t : f, w->actor, action, data, w->due_text,
 	                        proposed, unit[0] ? unit : NULL, w->kind, w->code, w->urgent,
-	                        target[0] ? target : NULL};
+	                        target[0] ? target : NULL, w->handling_text};
 	const char *notify[] = {w->id_text, action, state};
 	const char *none[] = {NULL};
 	struct db_batch_step steps[] = {{&statements[STMT_UPDATE], update},
@@ -602,6 +610,23 @@ static void calendar_ready(const struct calendar *cal, const char *zone, const s
 	act_write(w);
 }
 
+/* Handling time (处置用时) for the statistics: working seconds since dispatch. */
+static void handling_measured(const struct calendar *cal, const char *zone, const struct db_result *r,
+                              void *arg)
+{
+	struct act *w = arg;
+	(void)zone;
+	if (!cal) {
+		struct http_context *ctx = w->ctx;
+		act_free(w);
+		api_reply_db_failure(ctx, r);
+		return;
+	}
+	int64_t seconds = deadline_working_seconds_between(w->dispatched_at, (int64_t)time(NULL), cal);
+	snprintf(w->handling_text, sizeof(w->handling_text), "%lld", (long long)(seconds > 0 ? seconds : 0));
+	act_write(w);
+}
+
 static void locked(const struct db_batch_result *b, void *arg)
 {
 	struct act *w = arg;
@@ -639,6 +664,7 @@ static void locked(const struct db_batch_result *b, void *arg)
 	int64_t proposed = atoll(PQgetvalue(res, 0, 13));
 	w->due = atoll(PQgetvalue(res, 0, 14));
 	w->has_after_photo = PQgetvalue(res, 0, 15)[0] == 't';
+	w->dispatched_at = atoll(PQgetvalue(res, 0, 16));
 	if (w->urgent[0])
 		w->urgent_now = strcmp(w->urgent, "true") == 0;
 
@@ -680,6 +706,10 @@ static void locked(const struct db_batch_result *b, void *arg)
 	}
 	if (w->effects & (EFFECT_START_CLOCK | EFFECT_REWORK)) {
 		calendar_store_load(w->lease, (int64_t)time(NULL), calendar_ready, w);
+		return;
+	}
+	if (w->action == ACTION_RESOLVE && w->dispatched_at) {
+		calendar_store_load(w->lease, w->dispatched_at, handling_measured, w);
 		return;
 	}
 	if (w->action == ACTION_MERGE) {
