@@ -29,7 +29,7 @@ is_root() { [[ $(id -u) -eq 0 ]]; }
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libevent-dev libpq-dev libjansson-dev libjwt-dev libargon2-dev libssl-dev libcmocka-dev
-      libvips-dev libexif-dev
+      libvips-dev libexif-dev libxlsxwriter-dev
       postgresql-15 postgresql-15-postgis-3 postgresql-client-15
       wrk curl ca-certificates openssl)
 
