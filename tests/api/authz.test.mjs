@@ -70,6 +70,14 @@ const matrix = {
   'GET /v1/routing/rules': { path: '/v1/routing/rules', anonymous: 401, roles: every(200) },
   'POST /v1/routing/rules': { path: '/v1/routing/rules', body: {}, anonymous: 401, roles: onlyAdmin(400) },
   'DELETE /v1/routing/rules/{id}': { path: '/v1/routing/rules/999999', anonymous: 401, roles: onlyAdmin(404) },
+  // Statistics: everyone but grid workers, each within their scope.
+  'GET /v1/stats/closure': { path: '/v1/stats/closure?month=2025-03', anonymous: 401, roles: { ...every(200), grid_worker: 403 } },
+  'GET /v1/stats/timeseries': { path: '/v1/stats/timeseries?month=2025-03', anonymous: 401, roles: { ...every(200), grid_worker: 403 } },
+  'GET /v1/stats/settings': { path: '/v1/stats/settings', anonymous: 401, roles: { ...every(200), grid_worker: 403 } },
+  'PUT /v1/stats/settings': { path: '/v1/stats/settings', body: {}, anonymous: 401, roles: onlyAdmin(400) },
+  'GET /v1/assessments/{month}': { path: '/v1/assessments/2025-03', anonymous: 401, roles: { ...every(200), grid_worker: 403 } },
+  // An impossible month: those who may publish reach the check (400).
+  'POST /v1/assessments/{month}/publish': { path: '/v1/assessments/2025-13/publish', anonymous: 401, roles: { ...every(403), supervisor: 400, admin: 400 } },
 };
 
 let g;

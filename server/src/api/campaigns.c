@@ -244,12 +244,7 @@ static const char *date_field(json_t *v)
 {
 	const char *s = json_string_value(v);
 	struct calendar_date d;
-	int used = 0;
-	if (!s || json_string_length(v) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' ||
-	    s[7] != '-' || sscanf(s, "%4d-%2d-%2d%n", &d.year, &d.month, &d.day, &used) != 3 || used != 10 ||
-	    !calendar_date_is_valid(d))
-		return NULL;
-	return s;
+	return s && calendar_date_parse(s, json_string_length(v), &d) ? s : NULL;
 }
 
 /* True when list[0..n) holds a JSON value equal to v. */

@@ -7,6 +7,7 @@
 
 #include "api/authn.h"
 #include "api/calendar_store.h"
+#include "api/stats_query.h"
 #include "limits.h"
 
 #include <string.h>
@@ -63,6 +64,12 @@ static const struct route base_routes[] = {
 	{HTTP_GET, "/v1/calendar/{year}", calendar_get, 0, 0, "calendar.read"},
 	{HTTP_PUT, "/v1/calendar/{year}", calendar_put, 0, ROUTE_JSON_BODY, "calendar.write"},
 	{HTTP_GET, "/v1/deadline", deadline_get, 0, 0, "calendar.read"},
+	{HTTP_GET, "/v1/stats/closure", stats_closure, 0, 0, "stats.read"},
+	{HTTP_GET, "/v1/stats/timeseries", stats_timeseries, 0, 0, "stats.read"},
+	{HTTP_GET, "/v1/stats/settings", stats_settings_get, 0, 0, "stats.read"},
+	{HTTP_PUT, "/v1/stats/settings", stats_settings_put, 0, ROUTE_JSON_BODY, "stats.write"},
+	{HTTP_GET, "/v1/assessments/{month}", assessments_get, 0, 0, "assessments.read"},
+	{HTTP_POST, "/v1/assessments/{month}/publish", assessments_publish, 0, 0, "assessments.publish"},
 };
 
 static const struct route test_routes[] = {
@@ -101,7 +108,8 @@ int routes_register_statements(void)
 	    notifications_register_statements() < 0 || live_register_statements() < 0)
 		return -1;
 	if (units_register_statements() < 0 || campaigns_register_statements() < 0 ||
-	    categories_admin_register_statements() < 0)
+	    categories_admin_register_statements() < 0 || stats_query_register_statements() < 0 ||
+	    stats_register_statements() < 0 || assessments_register_statements() < 0)
 		return -1;
 	if (testing_register_statements() < 0)
 		return -1;

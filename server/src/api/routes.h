@@ -80,6 +80,16 @@ void cases_audit(struct http_context *ctx);
 void photos_case_upload(struct http_context *ctx);
 void live_events(struct http_context *ctx);
 int live_register_statements(void);
+void stats_closure(struct http_context *ctx);
+void stats_timeseries(struct http_context *ctx);
+void stats_settings_get(struct http_context *ctx);
+void stats_settings_put(struct http_context *ctx);
+int stats_register_statements(void);
+
+void assessments_get(struct http_context *ctx);
+void assessments_publish(struct http_context *ctx);
+int assessments_register_statements(void);
+
 void notifications_list(struct http_context *ctx);
 void notifications_read(struct http_context *ctx);
 int notifications_register_statements(void);

@@ -30,6 +30,8 @@ static const struct {
 	const char *action;
 	unsigned roles;
 } actions[] = {
+	{"assessments.publish", ROLE_BIT(ROLE_SUPERVISOR) | ADMIN},
+	{"assessments.read", ROLE_BIT(ROLE_DISPATCHER) | ROLE_BIT(ROLE_UNIT_STAFF) | ROLE_BIT(ROLE_SUPERVISOR) | ADMIN},
 	{"auth.login", PUBLIC},
 	{"auth.logout", PUBLIC},
 	{"auth.refresh", PUBLIC},
@@ -56,6 +58,8 @@ static const struct {
 	{"reports.read", ROLES_ANY},
 	{"routing.read", ROLES_ANY},
 	{"routing.write", ADMIN},
+	{"stats.read", ROLE_BIT(ROLE_DISPATCHER) | ROLE_BIT(ROLE_UNIT_STAFF) | ROLE_BIT(ROLE_SUPERVISOR) | ADMIN},
+	{"stats.write", ADMIN},
 	{"test", PUBLIC},
 	{"units.read", ROLES_ANY},
 	{"units.write", ADMIN},

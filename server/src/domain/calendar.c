@@ -70,6 +70,25 @@ bool calendar_date_is_valid(struct calendar_date date)
 	return date.day <= last;
 }
 
+bool calendar_date_parse(const char *text, size_t len, struct calendar_date *out)
+{
+	if (!text || len != 10 || text[4] != '-' || text[7] != '-')
+		return false;
+	int v[3] = {0, 0, 0};
+	static const int start[3] = {0, 5, 8}, width[3] = {4, 2, 2};
+	for (int f = 0; f < 3; f++)
+		for (int i = start[f]; i < start[f] + width[f]; i++) {
+			if (text[i] < '0' || text[i] > '9')
+				return false;
+			v[f] = v[f] * 10 + (text[i] - '0');
+		}
+	struct calendar_date d = {v[0], v[1], v[2]};
+	if (!calendar_date_is_valid(d))
+		return false;
+	*out = d;
+	return true;
+}
+
 bool calendar_time_in_range(int64_t utc_seconds)
 {
 	const int64_t lo = calendar_days_from_civil(CALENDAR_MIN_YEAR, 1, 1) * SECONDS_PER_DAY;

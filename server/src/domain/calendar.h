@@ -126,6 +126,9 @@ enum calendar_weekday calendar_weekday_of_day(int64_t day);
 /* True for a real date with year in [CALENDAR_MIN_YEAR, CALENDAR_MAX_YEAR]. */
 bool calendar_date_is_valid(struct calendar_date date);
 
+/* Parses exactly "YYYY-MM-DD" (len bytes) into a valid date; false otherwise. */
+bool calendar_date_parse(const char *text, size_t len, struct calendar_date *out);
+
 /* True when a UTC time (seconds since the epoch) lies in the supported years
  * [CALENDAR_MIN_YEAR-01-01T00:00Z, (CALENDAR_MAX_YEAR+1)-01-01T00:00Z). */
 bool calendar_time_in_range(int64_t utc_seconds);

@@ -111,6 +111,24 @@ static void date_validity_follows_gregorian_rules_and_year_range(void **state)
 	assert_false(calendar_date_is_valid(date(CALENDAR_MAX_YEAR + 1, 1, 1)));
 }
 
+static void dates_parse_only_in_the_exact_form(void **state)
+{
+	(void)state;
+	struct calendar_date d = {0, 0, 0};
+	assert_true(calendar_date_parse("2026-02-28", 10, &d));
+	assert_int_equal(d.year, 2026);
+	assert_int_equal(d.month, 2);
+	assert_int_equal(d.day, 28);
+	assert_false(calendar_date_parse("2026-02-29", 10, &d));
+	assert_false(calendar_date_parse("2026-2-28", 9, &d));
+	assert_false(calendar_date_parse("2026-02-2x", 10, &d));
+	assert_false(calendar_date_parse("2026/02/28", 10, &d));
+	assert_false(calendar_date_parse("+026-02-28", 10, &d));
+	assert_false(calendar_date_parse("2026-02-28T", 11, &d));
+	assert_false(calendar_date_parse(NULL, 10, &d));
+	assert_int_equal(d.day, 28);
+}
+
 static void time_range_covers_the_supported_years_only(void **state)
 {
 	(void)state;
@@ -510,6 +528,7 @@ int main(void)
 		cmocka_unit_test(civil_from_days_inverts_days_from_civil_1900_to_2200),
 		cmocka_unit_test(weekday_of_known_dates),
 		cmocka_unit_test(date_validity_follows_gregorian_rules_and_year_range),
+		cmocka_unit_test(dates_parse_only_in_the_exact_form),
 		cmocka_unit_test(time_range_covers_the_supported_years_only),
 		cmocka_unit_test(local_date_uses_the_fixed_utc_offset),
 		cmocka_unit_test(utc_offset_is_limited_to_fourteen_hours),
