@@ -124,6 +124,8 @@ static const struct option options[] = {
 	 "GET /v1/events: seconds between heartbeat comments on idle streams"},
 	{"live_max_buffer_bytes", OPT_INT, FIELD(live_max_buffer_bytes), "262144", 4096, 67108864,
 	 "GET /v1/events: a subscriber with more than this waiting to be sent is dropped (it resumes with Last-Event-ID)"},
+	{"export_max_rows", OPT_INT, FIELD(export_max_rows), "200000", 100, 1048575,
+	 "GET /v1/exports: a ledger with more rows is refused (export it month by month)"},
 	{"test_routes", OPT_BOOL, FIELD(test_routes), "off", 0, 0,
 	 "enable routes used only by the API tests (never in production)"},
 };

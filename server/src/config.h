@@ -75,6 +75,7 @@ struct config {
 	int check_limit_min;
 	int live_heartbeat_s;
 	int live_max_buffer_bytes;
+	int export_max_rows;
 	bool test_routes;        /* extra routes used by the API tests */
 };
 

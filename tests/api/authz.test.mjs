@@ -77,6 +77,8 @@ const matrix = {
   'PUT /v1/stats/settings': { path: '/v1/stats/settings', body: {}, anonymous: 401, roles: onlyAdmin(400) },
   'GET /v1/assessments/{month}': { path: '/v1/assessments/2025-03', anonymous: 401, roles: { ...every(200), grid_worker: 403 } },
   // An impossible month: those who may publish reach the check (400).
+  // The case ledger is for everyone in scope; the statistics files not for grid workers.
+  'GET /v1/exports/{name}': { path: '/v1/exports/closure.csv?month=2025-03', anonymous: 401, roles: { ...every(200), grid_worker: 403 } },
   'POST /v1/assessments/{month}/publish': { path: '/v1/assessments/2025-13/publish', anonymous: 401, roles: { ...every(403), supervisor: 400, admin: 400 } },
 };
 

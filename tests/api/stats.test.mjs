@@ -26,6 +26,7 @@ import { execFileSync } from 'node:child_process';
 import { createDatabase, migrate, startGridd, psql } from './lib/harness.mjs';
 import { assertProblem, assertMatchesContract } from './lib/contract.mjs';
 import { login, client, useradd } from './lib/session.mjs';
+import ExcelJS from 'exceljs';
 
 const PASSWORD = 'demo-city-tests-2026';
 let g, dbUrl;
@@ -335,6 +336,105 @@ test('the monthly assessment: weighted scores, ranks, and a published month that
   const april = await assessment('supervisor1', '2025-04');
   assert.equal(april.rows.find((r) => r.unit_id === 1).previous_rank, 1);
   assert.equal(await sql('SELECT count(*) FROM stats_check()'), '0');
+});
+
+async function download(who, name, query = '') {
+  const res = await as[who]('GET', `/v1/exports/${name}${query ? `?${query}` : ''}`);
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.match(res.headers.get('content-disposition'), new RegExp(`attachment; filename="${name.replace('.', '\\.')}"`));
+  return { type: res.headers.get('content-type'), bytes: Buffer.from(await res.arrayBuffer()) };
+}
+async function sheetOf(bytes) {
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.load(bytes);
+  return book.worksheets[0];
+}
+const parseCsv = (text) => text.split('\r\n').filter((l) => l).map((l) => l.split(','));
+
+test('the case ledger as CSV (with a BOM) and as XLSX that parses back cell by cell', async () => {
+  const csv = await download('supervisor1', 'cases.csv', 'month=2025-03');
+  assert.equal(csv.type, 'text/csv; charset=utf-8');
+  assert.deepEqual([...csv.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 BOM for Excel and WPS');
+  const lines = parseCsv(csv.bytes.subarray(3).toString('utf8'));
+  assert.equal(lines[0][0], '案卷号');
+  assert.equal(lines[0][8], '状态');
+  assert.equal(lines.length, 1 + 10, 'the ten cases reported in March');
+  const a2 = lines.find((l) => l[0] === String(ids.A2));
+  assert.equal(a2[1], '2025-03-01 09:00:00');
+  assert.equal(a2[8], '已结案');
+  assert.equal(a2[12], '2025-03-12 12:00:00');
+  assert.equal(a2[15], '否', 'closed late');
+  assert.equal(a2[21], '10.00', 'handling hours');
+  assert.equal(lines.find((l) => l[0] === String(ids.A5))[8], '处置中（挂账）');
+
+  const xlsx = await download('supervisor1', 'cases.xlsx', 'month=2025-03');
+  assert.equal(xlsx.type, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  const sheet = await sheetOf(xlsx.bytes);
+  assert.equal(sheet.name, '案件台账');
+  assert.equal(sheet.getRow(1).getCell(1).value, '案卷号');
+  assert.equal(sheet.views[0].state, 'frozen');
+  assert.equal(sheet.rowCount, 11);
+  const r = [...Array(11).keys()].map((i) => sheet.getRow(i + 1)).find((x) => x.getCell(1).value === ids.A2);
+  assert.ok(r, 'A2 is in the sheet with its id as a number');
+  const created = r.getCell(2).value;
+  assert.ok(created instanceof Date, 'times are real dates');
+  assert.equal(created.toISOString(), '2025-03-01T09:00:00.000Z', 'the city time, as Excel keeps it (no zone)');
+  assert.equal(r.getCell(22).value, 10);
+  assert.equal(r.getCell(9).value, '已结案');
+
+  // Scope: unit 2's staff get their two cases only; another district's supervisor none.
+  const u2 = parseCsv((await download('unit2', 'cases.csv', 'month=2025-03')).bytes.subarray(3).toString('utf8'));
+  assert.deepEqual(u2.slice(1).map((l) => Number(l[0])).sort(), [ids.B1, ids.B2].sort());
+  const none = parseCsv((await download('jingshan_sup', 'cases.csv', 'month=2025-03')).bytes.subarray(3).toString('utf8'));
+  assert.equal(none.length, 1);
+});
+
+test('a long ledger comes page by page, and one over export_max_rows is refused', async () => {
+  // 2,100 cases reported in the same second of May 2025: pages break inside equal times.
+  await sql(`INSERT INTO cases (category_kind, category_code, cell_code, unit_id, location, description,
+      created_at, updated_at, reporter_id)
+    SELECT category_kind, category_code, cell_code, unit_id, location, '台账分页 ' || n,
+      '2025-05-06 10:00+08', '2025-05-06 10:00+08', reporter_id
+    FROM cases, generate_series(1, 2100) n WHERE id = ${ids.A1}`);
+  const csv = (await download('supervisor1', 'cases.csv', 'month=2025-05')).bytes.subarray(3).toString('utf8');
+  const rows = parseCsv(csv).slice(1);
+  assert.equal(rows.length, 2100);
+  assert.equal(new Set(rows.map((r) => r[0])).size, 2100, 'no case twice');
+  const small = await startGridd({ dbUrl, env: { GRIDD_EXPORT_MAX_ROWS: 1000 } });
+  try {
+    const token = (await login(small.base, 'supervisor1', PASSWORD)).access_token;
+    const res = await fetch(`${small.base}/v1/exports/cases.xlsx?month=2025-05`, { headers: { authorization: `Bearer ${token}` } });
+    const p = await assertProblem(res, 422);
+    assert.match(p.detail, /1000/);
+  } finally {
+    await small.stop();
+  }
+  assert.equal(await sql('SELECT count(*) FROM stats_check()'), '0');
+});
+
+test('the closure table and the assessment as files', async () => {
+  const xlsx = await download('supervisor1', 'closure.xlsx', 'month=2025-03&group_by=unit');
+  const sheet = await sheetOf(xlsx.bytes);
+  const header = sheet.getRow(1).values.slice(1);
+  assert.deepEqual(header.slice(0, 3), ['分组', '名称', '排名']);
+  const col = (title) => header.indexOf(title) + 1;
+  const u1 = sheet.getRow(2);
+  assert.equal(u1.getCell(1).value, '1');
+  assert.equal(u1.getCell(col('应结案数')).value, 6);
+  assert.equal(u1.getCell(col('结案率')).value, 0.8333, 'percentages are numbers (5/6: A4 closed late above)');
+  assert.equal(u1.getCell(col('结案率')).numFmt, '0.00%');
+  assert.equal(u1.getCell(col('样本不足')).value, '否');
+  const csv = (await download('supervisor1', 'closure.csv', 'month=2025-03&group_by=unit')).bytes.subarray(3).toString('utf8');
+  assert.match(csv, /,83\.33%,/);
+
+  const book = await sheetOf((await download('supervisor1', 'assessment-2025-03.xlsx')).bytes);
+  assert.equal(book.name, '月度考核');
+  assert.equal(book.getRow(2).getCell(2).value, '东城区环卫中心');
+  assert.equal(book.getRow(2).getCell(3).value, 65.83);
+  await assertProblem(await as.supervisor1('GET', '/v1/exports/assessment-2025-13.csv'), 400);
+  await assertProblem(await as.supervisor1('GET', '/v1/exports/everything.csv'), 404);
+  await assertProblem(await as.worker1('GET', '/v1/exports/closure.csv?month=2025-03'), 403);
+  await assertProblem(await as.supervisor1('GET', '/v1/exports/cases.csv'), 400);
 });
 
 test('the rollups equal a recount after a random run of workflow actions', async () => {

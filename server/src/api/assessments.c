@@ -18,6 +18,7 @@
  */
 #include "api/routes.h"
 
+#include "api/assessments.h"
 #include "api/common.h"
 #include "api/stats_query.h"
 #include "auth/policy.h"
@@ -281,6 +282,8 @@ struct assess {
 	char actor[24], unit[24];
 	char *rules_text, *rows_text;
 	json_t *body;            /* publish: the answer, kept until COMMIT */
+	assessments_cb cb;       /* GET and exports: who gets the answer */
+	void *cb_arg;
 };
 
 static void assess_free(struct assess *a)
@@ -293,10 +296,9 @@ static void assess_free(struct assess *a)
 	free(a);
 }
 
-static struct assess *assess_new(struct http_context *ctx)
+/* A month written YYYY-MM (len bytes); answers 400 and returns NULL otherwise. */
+static struct assess *assess_new(struct http_context *ctx, const char *month, size_t len)
 {
-	size_t len = 0;
-	const char *month = route_param(&ctx->match, "month", &len);
 	struct calendar_date d;
 	char first[11] = "";
 	if (month && len == 7)
@@ -321,15 +323,25 @@ static struct assess *assess_new(struct http_context *ctx)
 	return a;
 }
 
+static struct assess *assess_from_path(struct http_context *ctx)
+{
+	size_t len = 0;
+	const char *month = route_param(&ctx->match, "month", &len);
+	return assess_new(ctx, month, len);
+}
+
 /* ---- GET ------------------------------------------------------------------------------- */
 
 static void computed(const struct db_result *r, void *arg)
 {
 	struct assess *a = arg;
 	struct http_context *ctx = a->ctx;
+	assessments_cb cb = a->cb;
+	void *cb_arg = a->cb_arg;
 	if (r->status != DB_OK) {
 		assess_free(a);
 		api_reply_db_failure(ctx, r);
+		cb(ctx, NULL, cb_arg);
 		return;
 	}
 	json_t *published = PQgetisnull(r->res, 0, COL_PUBLISHED)
@@ -350,6 +362,7 @@ static void computed(const struct db_result *r, void *arg)
 		json_decref(published);
 		assess_free(a);
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		cb(ctx, NULL, cb_arg);
 		return;
 	}
 	json_t *own = json_loads(PQgetvalue(r->res, 0, COL_OWN), 0, NULL);
@@ -358,16 +371,34 @@ static void computed(const struct db_result *r, void *arg)
 	json_t *body = answer(ctx, a->month, r->res, rows, published ? "published" : "draft", published);
 	json_decref(published);
 	assess_free(a);
-	http_reply_json(ctx, 200, body);
+	cb(ctx, body, cb_arg);
+}
+
+void assessments_load(struct http_context *ctx, const char *month, size_t len, assessments_cb cb, void *arg)
+{
+	struct assess *a = assess_new(ctx, month, len);
+	if (!a) {
+		cb(ctx, NULL, arg);
+		return;
+	}
+	a->cb = cb;
+	a->cb_arg = arg;
+	const char *params[] = {a->first, a->unit};
+	db_query(io_thread_db(ctx->thread), &statements[STMT_COMPUTE], params, computed, a);
+}
+
+static void got(struct http_context *ctx, json_t *body, void *arg)
+{
+	(void)arg;
+	if (body)
+		http_reply_json(ctx, 200, body);
 }
 
 void assessments_get(struct http_context *ctx)
 {
-	struct assess *a = assess_new(ctx);
-	if (!a)
-		return;
-	const char *params[] = {a->first, a->unit};
-	db_query(io_thread_db(ctx->thread), &statements[STMT_COMPUTE], params, computed, a);
+	size_t len = 0;
+	const char *month = route_param(&ctx->match, "month", &len);
+	assessments_load(ctx, month, len, got, NULL);
 }
 
 /* ---- publish ---------------------------------------------------------------------------- */
@@ -464,7 +495,7 @@ void assessments_publish(struct http_context *ctx)
 		                   "the ranking covers the whole city: a supervisor of the whole city publishes it", NULL);
 		return;
 	}
-	struct assess *a = assess_new(ctx);
+	struct assess *a = assess_from_path(ctx);
 	if (a)
 		db_acquire(io_thread_db(ctx->thread), publish_leased, a);
 }

@@ -70,6 +70,7 @@ static const struct route base_routes[] = {
 	{HTTP_PUT, "/v1/stats/settings", stats_settings_put, 0, ROUTE_JSON_BODY, "stats.write"},
 	{HTTP_GET, "/v1/assessments/{month}", assessments_get, 0, 0, "assessments.read"},
 	{HTTP_POST, "/v1/assessments/{month}/publish", assessments_publish, 0, 0, "assessments.publish"},
+	{HTTP_GET, "/v1/exports/{name}", exports_get, 0, 0, "exports.read"},
 };
 
 static const struct route test_routes[] = {
@@ -109,7 +110,8 @@ int routes_register_statements(void)
 		return -1;
 	if (units_register_statements() < 0 || campaigns_register_statements() < 0 ||
 	    categories_admin_register_statements() < 0 || stats_query_register_statements() < 0 ||
-	    stats_register_statements() < 0 || assessments_register_statements() < 0)
+	    stats_register_statements() < 0 || assessments_register_statements() < 0 ||
+	    exports_register_statements() < 0)
 		return -1;
 	if (testing_register_statements() < 0)
 		return -1;

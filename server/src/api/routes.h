@@ -90,6 +90,9 @@ void assessments_get(struct http_context *ctx);
 void assessments_publish(struct http_context *ctx);
 int assessments_register_statements(void);
 
+void exports_get(struct http_context *ctx);
+int exports_register_statements(void);
+
 void notifications_list(struct http_context *ctx);
 void notifications_read(struct http_context *ctx);
 int notifications_register_statements(void);

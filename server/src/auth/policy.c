@@ -47,6 +47,7 @@ static const struct {
 	{"cells.read", ROLES_ANY},
 	{"cells.write", ADMIN},
 	{"events.read", ROLES_ANY},
+	{"exports.read", ROLES_ANY},
 	{"health.read", PUBLIC},
 	{"me.password", ROLES_ANY},
 	{"me.read", ROLES_ANY},
