@@ -338,6 +338,31 @@ test('the monthly assessment: weighted scores, ranks, and a published month that
   assert.equal(await sql('SELECT count(*) FROM stats_check()'), '0');
 });
 
+test('a return counts against the unit that returned the case, an urge against the unit urged', async () => {
+  const now = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7);
+  const units = async () => {
+    const body = await closure('supervisor1', `month=${now}&group_by=unit`);
+    const of = (k) => row(body, k) ?? { returns: 0, urges: 0, dispatched: 0 };
+    return { u1: of(1), u2: of(2) };
+  };
+  const before = await units();
+  const id = await build(1, 'open');
+  await step('supervisor1', id, 'urge', { note: '请今日完成' });
+  // Still in progress: unit 1 says it is not theirs only before accepting, so use a fresh one.
+  const other = await newCase();
+  await step('dispatcher1', other, 'verify');
+  await step('dispatcher1', other, 'dispatch', { unit_id: 1 });
+  await step('unit1', other, 'return', { reason: '不属于本单位职责' });
+  await step('dispatcher1', other, 'dispatch', { unit_id: 2 });
+  const after = await units();
+  assert.equal(after.u1.urges - before.u1.urges, 1);
+  assert.equal(after.u1.returns - before.u1.returns, 1);
+  assert.equal(after.u2.returns - before.u2.returns, 0);
+  // The returned case itself now counts as unit 2's.
+  assert.equal(after.u2.dispatched - before.u2.dispatched, 1);
+  assert.equal(await sql('SELECT count(*) FROM stats_check()'), '0');
+});
+
 async function download(who, name, query = '') {
   const res = await as[who]('GET', `/v1/exports/${name}${query ? `?${query}` : ''}`);
   assert.equal(res.status, 200, await res.clone().text());
