@@ -14,6 +14,7 @@
 #include "auth/token.h"
 #include "config.h"
 #include "http/router.h"
+#include "http/static_site.h"
 
 struct io_thread;
 struct db_pool;
@@ -52,6 +53,7 @@ struct app {
 	 * passes the news on). NULL: none. */
 	void (*connection_closed)(struct event_base *base, struct evhttp_connection *conn);
 	struct token_config tokens;  /* keys owned by main() */
+	struct static_site site;     /* the web clients, in memory */
 
 	int migrations_latest;       /* highest migration built into this binary */
 	time_t started_at;

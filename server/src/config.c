@@ -94,6 +94,8 @@ static const struct option options[] = {
 	 "grid cell import: how long the database may take to check and write one file"},
 	{"photo_dir", OPT_STRING, FIELD(photo_dir), "var/photos", 0, 0,
 	 "photo store root: originals and derived JPEGs named by sha256 in two levels of subdirectories; created when missing"},
+	{"static_dir", OPT_STRING, FIELD(static_dir), "clients/dist", 0, 0,
+	 "the built web clients: app/ is served at /app/ (the grid worker's PWA), console/ at /console/; read into memory at start"},
 	{"photo_max_bytes", OPT_INT, FIELD(photo_max_bytes), "15728640", 65536, 64 * 1024 * 1024,
 	 "largest photo upload body (15 MiB); beyond it 413"},
 	{"photo_max_pixels", OPT_INT, FIELD(photo_max_pixels), "40000000", 10000, 500000000,

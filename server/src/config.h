@@ -76,6 +76,7 @@ struct config {
 	int live_heartbeat_s;
 	int live_max_buffer_bytes;
 	int export_max_rows;
+	char *static_dir;        /* the built web clients */
 	bool test_routes;        /* extra routes used by the API tests */
 };
 

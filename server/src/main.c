@@ -261,6 +261,14 @@ static int cmd_serve(int argc, char **argv)
 	}
 	if (!photo_image_type_supported(PHOTO_TYPE_HEIC))
 		log_warn("libvips has no HEIF loader: HEIC photos will be refused with 415");
+	char site_err[256];
+	if (static_site_load(app.cfg.static_dir, &app.site, site_err, sizeof(site_err)) < 0) {
+		log_error("static_dir %s: %s", app.cfg.static_dir, site_err);
+		return 1;
+	}
+	if (app.site.count == 0)
+		log_warn("static_dir %s has no built clients (app/, console/): /app/ and /console/ answer 404",
+		         app.cfg.static_dir);
 	app.dispatch = authn_dispatch;
 	if (app.cfg.sweeper_interval_s > 0) {
 		app.job_start = sweeper_job_start;
@@ -318,6 +326,7 @@ static int cmd_serve(int argc, char **argv)
 	log_info("stopped%s", abandoned ? " (some requests were cut off by the drain timeout)" : "");
 	free(keys[0]);
 	free(keys[1]);
+	static_site_free(&app.site);
 	config_free(&app.cfg);
 	return 0;
 }

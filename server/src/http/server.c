@@ -424,6 +424,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 
+	/* The web clients: files, no authentication (the apps log in through the API). */
+	if ((ctx->method & (HTTP_GET | HTTP_HEAD)) && static_site_claims(ctx->path)) {
+		static_site_serve(ctx, &t->app->site);
+		return;
+	}
 	enum route_result rr = router_match(t->app->routes, t->app->route_count, ctx->method, ctx->path,
 	                                    strlen(ctx->path), &ctx->match);
 	if (rr == ROUTE_NOT_FOUND) {
