@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { createDatabase, migrate, startGridd, sleep } from './lib/harness.mjs';
 import { login, client } from './lib/session.mjs';
 import { assertProblem } from './lib/contract.mjs';
+import { makeJpeg } from './lib/images.mjs';
 
 const PASSWORD = 'demo-city-tests-2026';
 let g1, g2, dbUrl;
@@ -111,6 +112,21 @@ test('a change made through one instance reaches subscribers of the other, withi
   assert.ok(!worker2.events.some((e) => e.data.id === id), 'worker2 does not patrol the cell');
   assert.ok(!unit2.events.some((e) => e.data.id === id), 'not dispatched to unit 2');
   assert.ok(!unit1.events.some((e) => e.data.id === id && e.data.action === 'reported'), 'units see cases once dispatched');
+});
+
+test('a photo added to a report or a case is a live event too', async () => {
+  const dispatcher = subscribe(g2, 'dispatcher1');
+  await dispatcher.until((s) => s.status === 200);
+  await sleep(300);
+  const res = await via1.worker1('POST', '/v1/reports', { category: 'event:0108', description: '实时照片',
+    location: { type: 'Point', coordinates: [116.4006, 39.91045] }, observed_at: new Date(Date.now() - 60_000).toISOString() });
+  const report = await res.json();
+  const up = await fetch(`${g1.base}/v1/reports/${report.id}/photos`, { method: 'POST',
+    headers: { authorization: `Bearer ${token.worker1}`, 'content-type': 'image/jpeg' }, body: makeJpeg({ seed: 71 }) });
+  assert.equal(up.status, 201, await up.text());
+  await dispatcher.until(about(report.case_id, 'photo_added'));
+  const ev = dispatcher.events.find((e) => e.data.id === report.case_id && e.data.action === 'photo_added');
+  assert.equal(ev.data.state, 'reported');
 });
 
 test('heartbeats keep an idle stream alive', async () => {

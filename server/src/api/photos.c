@@ -82,11 +82,17 @@ static struct db_statement statements[] = {
 	 "   case_event_hash(prev, id, seq, 'photo_added', $13::bigint, at, data) FROM ev RETURNING hash),"
 	 " cu AS (UPDATE cases SET event_count = ev.seq, last_hash = (SELECT hash FROM e),"
 	 "   updated_at = ev.at, version = version + 1 FROM ev WHERE cases.id = ev.id),"
-	 " ru AS (UPDATE reports SET updated_at = now() WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM ins))"
+	 " ru AS (UPDATE reports SET updated_at = now() WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM ins)),"
+	 /* Live views learn of the new photo (sent at commit). */
+	 " nt AS (SELECT pg_notify('gridd_cases', json_build_object('id', c.id, 'action', 'photo_added',"
+	 "   'state', c.state, 'cell', c.cell_code, 'unit', c.unit_id,"
+	 "   'at', ((extract(epoch FROM ev.at) * 1000000)::numeric)::bigint)::text)"
+	 "  FROM ev JOIN cases c ON c.id = ev.id)"
 	 " SELECT cnt.n, cnt.has, (SELECT count(*) FROM ins),"
 	 /* The row just inserted is not visible to this statement: its flags are $12. */
 	 "  (CASE WHEN EXISTS (SELECT 1 FROM ins) THEN $12::text[] ELSE (SELECT flags FROM case_photos"
-	 "   WHERE report_id = $1::uuid AND kind = 'before' AND sha256 = $3) END)::text"
+	 "   WHERE report_id = $1::uuid AND kind = 'before' AND sha256 = $3) END)::text,"
+	 "  (SELECT count(*) FROM nt)"
 	 " FROM cnt",
 	 14, 0},
 	/* $5 sha: a report's photo, or a case's evidence photo. */
@@ -132,10 +138,15 @@ static struct db_statement statements[] = {
 	 "  SELECT id, seq, 'photo_added', $13::bigint, at, data, prev,"
 	 "   case_event_hash(prev, id, seq, 'photo_added', $13::bigint, at, data) FROM ev RETURNING hash),"
 	 " cu AS (UPDATE cases SET event_count = ev.seq, last_hash = (SELECT hash FROM e),"
-	 "   updated_at = ev.at FROM ev WHERE cases.id = ev.id)"
+	 "   updated_at = ev.at FROM ev WHERE cases.id = ev.id),"
+	 " nt AS (SELECT pg_notify('gridd_cases', json_build_object('id', c.id, 'action', 'photo_added',"
+	 "   'state', c.state, 'cell', c.cell_code, 'unit', c.unit_id,"
+	 "   'at', ((extract(epoch FROM ev.at) * 1000000)::numeric)::bigint)::text)"
+	 "  FROM ev JOIN cases c ON c.id = ev.id)"
 	 " SELECT cnt.n, cnt.has, (SELECT count(*) FROM ins),"
 	 "  (CASE WHEN EXISTS (SELECT 1 FROM ins) THEN $12::text[] ELSE (SELECT flags FROM case_photos"
-	 "   WHERE case_id = $1::bigint AND kind = $2 AND sha256 = $3) END)::text"
+	 "   WHERE case_id = $1::bigint AND kind = $2 AND sha256 = $3) END)::text,"
+	 "  (SELECT count(*) FROM nt)"
 	 " FROM cnt",
 	 14, 0},
 };
