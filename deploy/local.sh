@@ -31,7 +31,8 @@ PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libevent-dev libpq-dev libjansson-dev libjwt-dev libargon2-dev libssl-dev libcmocka-dev
       libvips-dev libexif-dev libxlsxwriter-dev
       postgresql-15 postgresql-15-postgis-3 postgresql-client-15
-      wrk curl ca-certificates openssl)
+      wrk curl ca-certificates openssl
+      chromium fonts-wqy-microhei)
 
 installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true) == "install ok installed" ]]; }
 
@@ -93,6 +94,14 @@ npm_deps() {
 }
 
 # ----------------------------------------------------------------- build ---
+
+# The web clients (clients/dist, served by gridd at /app/ and /console/).
+build_clients() {
+	[[ -f $ROOT/clients/build.mjs ]] || return 0
+	npm_deps "$ROOT/clients"
+	say "building the web clients"
+	node "$ROOT/clients/build.mjs" || die "the web clients did not build"
+}
 
 # Build directories (relative to the project, or absolute).
 BUILD_DIR=${GRIDD_BUILD_DIR:-build}
@@ -183,6 +192,7 @@ jwt_secret() { echo "${GRIDD_AUTH_JWT_SECRET:-$(kept_secret "$ROOT/var/jwt-secre
 cmd_run() {
 	cmd_deps
 	cmd_build
+	build_clients
 	local bin port listen
 	bin=$(gridd_bin)
 	[[ -x $bin ]] || die "$bin was not built"
@@ -224,6 +234,7 @@ cmd_run() {
 	if [[ -n $demo_password ]]; then
 		say "demo accounts (admin, dispatcher1, supervisor1, unit1, worker1, ...): password $demo_password"
 	fi
+	say "phone app: http://$listen/app/   consoles: http://$listen/console/"
 	say "try: curl http://$listen/readyz      stop: Ctrl-C"
 	"$bin" serve &
 	RUN_GRIDD_PID=$!
@@ -352,8 +363,9 @@ cmd_test() {
 	fi
 
 	if [[ -f tests/browser/package.json ]]; then
+		suite "web clients build" build_clients
 		npm_deps "$ROOT/tests/browser"
-		suite "browser tests" npm --prefix tests/browser test
+		suite "browser tests (Chromium; screenshots in tests/browser/test-results/)" npm --prefix tests/browser test
 	fi
 	return "$first_rc"
 }
