@@ -138,6 +138,9 @@ test('refusals: wrong or missing type 415, broken images and bombs 422, too big 
   assert.equal((await psql(dbUrl, `SELECT count(*) FROM case_photos WHERE report_id = '${report.id}'`)).trim(), '0');
   for (let i = 0; i < 6; i++) assert.equal((await upload(report.id, makeJpeg({ seed: 20 + i }))).status, 201);
   await assertProblem(await upload(report.id, makeJpeg({ seed: 30 })), 409, 'conflict');
+  // The sixth photo sent again (its answer was lost): the same 200, not "full".
+  const again = await upload(report.id, makeJpeg({ seed: 25 }));
+  assert.equal(again.status, 200, await again.clone().text());
 });
 
 test('scope: only the reporter attaches; only who may see the report downloads', async () => {

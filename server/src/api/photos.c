@@ -338,14 +338,9 @@ static void target_found(const struct db_result *r, void *arg)
 		http_reply_problem(ctx, PROBLEM_NOT_FOUND, "no such report of yours", NULL);
 		return;
 	}
-	const struct app *app = io_thread_app(ctx->thread);
-	if (atoi(PQgetvalue(r->res, 0, 4)) >= app->cfg.photo_max_per_report) {
-		char detail[96];
-		snprintf(detail, sizeof(detail), "a report has at most %d photos", app->cfg.photo_max_per_report);
-		upload_free(u);
-		http_reply_problem(ctx, PROBLEM_CONFLICT, detail, NULL);
-		return;
-	}
+	/* A full report is refused by the attaching statement, not here: a phone
+	 * sending its last photo again after a lost answer must get that photo's
+	 * 200, which only the photo's sha256 can tell. */
 	snprintf(u->case_id, sizeof(u->case_id), "%s", PQgetvalue(r->res, 0, 0));
 	u->at.lon = atof(PQgetvalue(r->res, 0, 1));
 	u->at.lat = atof(PQgetvalue(r->res, 0, 2));
@@ -472,14 +467,7 @@ static void case_target_found(const struct db_result *r, void *arg)
 		                   NULL);
 		return;
 	}
-	const struct app *app = io_thread_app(ctx->thread);
-	if (atoi(PQgetvalue(r->res, 0, 7)) >= app->cfg.photo_max_per_report) {
-		char detail[96];
-		snprintf(detail, sizeof(detail), "at most %d %s photos", app->cfg.photo_max_per_report, u->kind);
-		upload_free(u);
-		http_reply_problem(ctx, PROBLEM_CONFLICT, detail, NULL);
-		return;
-	}
+	/* As for reports: the attaching statement refuses a full set (see above). */
 	/* The flags compare the photo with the case's place and the upload's time. */
 	u->at.lon = atof(PQgetvalue(r->res, 0, 4));
 	u->at.lat = atof(PQgetvalue(r->res, 0, 5));

@@ -66,8 +66,12 @@ static struct db_statement statements[] = {
 	 " k AS (UPDATE cases c SET check_late_at = now() WHERE (SELECT got FROM lock)"
 	 "   AND c.state = 'resolved' AND c.check_late_at IS NULL"
 	 "   AND c.resolved_at < now() - $3::int * interval '1 minute' RETURNING c.id),"
-	 " n AS (INSERT INTO notifications (case_id, kind, role)"
-	 "  SELECT id, 'dispatch_late', 'dispatcher' FROM d UNION ALL SELECT id, 'check_late', 'dispatcher' FROM k)"
+	 /* A late check is also the cell's grid workers' business: they do it. */
+	 " n AS (INSERT INTO notifications (case_id, kind, role, user_id)"
+	 "  SELECT id, 'dispatch_late', 'dispatcher', NULL::bigint FROM d"
+	 "  UNION ALL SELECT id, 'check_late', 'dispatcher', NULL FROM k"
+	 "  UNION ALL SELECT k.id, 'check_late', NULL, uc.user_id FROM k JOIN cases c ON c.id = k.id"
+	 "   JOIN user_cells uc ON uc.cell_code = c.cell_code)"
 	 " SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM k)",
 	 3, 0},
 	/* $1 the login throttling window (s). */
