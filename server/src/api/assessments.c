@@ -254,8 +254,7 @@ static json_t *answer(const struct http_context *ctx, const char *month, const P
 	json_t *body = json_pack("{s:s, s:s}", "month", month, "status", status);
 	struct measure_rules rules;
 	struct assessment_weights w;
-	stats_rules_from_json(PQgetisnull(res, 0, COL_RULES) ? NULL : PQgetvalue(res, 0, COL_RULES),
-	                      PQgetisnull(res, 0, COL_WEIGHTS) ? NULL : PQgetvalue(res, 0, COL_WEIGHTS), &rules, &w);
+	stats_rules_from_result(res, COL_RULES, &rules, &w);
 	if (published) {
 		json_object_set(body, "published_at", json_object_get(published, "published_at"));
 		json_object_set(body, "published_by", json_object_get(published, "published_by"));
@@ -353,9 +352,7 @@ static void computed(const struct db_result *r, void *arg)
 	} else {
 		struct measure_rules rules;
 		struct assessment_weights w;
-		stats_rules_from_json(PQgetisnull(r->res, 0, COL_RULES) ? NULL : PQgetvalue(r->res, 0, COL_RULES),
-		                      PQgetisnull(r->res, 0, COL_WEIGHTS) ? NULL : PQgetvalue(r->res, 0, COL_WEIGHTS),
-		                      &rules, &w);
+		stats_rules_from_result(r->res, COL_RULES, &rules, &w);
 		rows = compute_rows(r->res, &rules, &w);
 	}
 	if (!rows) {
@@ -446,8 +443,7 @@ static void locked_and_computed(const struct db_batch_result *b, void *arg)
 	}
 	struct measure_rules rules;
 	struct assessment_weights w;
-	stats_rules_from_json(PQgetisnull(res, 0, COL_RULES) ? NULL : PQgetvalue(res, 0, COL_RULES),
-	                      PQgetisnull(res, 0, COL_WEIGHTS) ? NULL : PQgetvalue(res, 0, COL_WEIGHTS), &rules, &w);
+	stats_rules_from_result(res, COL_RULES, &rules, &w);
 	json_t *rows = compute_rows(res, &rules, &w);
 	json_t *rules_json = stats_rules_json(&rules, &w);
 	a->rows_text = rows ? json_dumps(rows, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;

@@ -326,23 +326,14 @@ static struct export_job *job_new(struct http_context *ctx, enum export_format f
 	return j;
 }
 
-/* ---- closure -------------------------------------------------------------------------- */
+/* ---- the closure table and the assessment ---------------------------------------------- */
 
-static void closure_ready(struct http_context *ctx, struct stats_result *res, void *arg)
+/* Rows of a JSON answer (NULL: failed) as the sheet of columns, then the file. */
+static void send_table(struct http_context *ctx, struct export_job *j, const char *sheet,
+                       const struct json_column *cols, size_t ncols, json_t *rows)
 {
-	struct export_job *j = arg;
-	json_t *body = res ? stats_closure_json(&j->q, res) : NULL;
-	stats_result_free(res);
-	if (!res) {
-		job_free(j);
-		return;
-	}
-	j->sheet.name = "结案率统计";
-	int rc = body ? table_from_json(j, closure_columns, sizeof(closure_columns) / sizeof(closure_columns[0]),
-	                                json_object_get(body, "rows"))
-	              : -1;
-	json_decref(body);
-	if (rc < 0) {
+	j->sheet.name = sheet;
+	if (!rows || table_from_json(j, cols, ncols, rows) < 0) {
 		job_free(j);
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return;
@@ -350,7 +341,19 @@ static void closure_ready(struct http_context *ctx, struct stats_result *res, vo
 	write_and_send(j);
 }
 
-/* ---- assessment ------------------------------------------------------------------------- */
+static void closure_ready(struct http_context *ctx, struct stats_result *res, void *arg)
+{
+	struct export_job *j = arg;
+	if (!res) {
+		job_free(j);
+		return;
+	}
+	json_t *body = stats_closure_json(&j->q, res);
+	stats_result_free(res);
+	send_table(ctx, j, "结案率统计", closure_columns, sizeof(closure_columns) / sizeof(closure_columns[0]),
+	           json_object_get(body, "rows"));
+	json_decref(body);
+}
 
 static void assessment_ready(struct http_context *ctx, json_t *body, void *arg)
 {
@@ -359,16 +362,9 @@ static void assessment_ready(struct http_context *ctx, json_t *body, void *arg)
 		job_free(j);
 		return;
 	}
-	j->sheet.name = "月度考核";
-	int rc = table_from_json(j, assessment_columns, sizeof(assessment_columns) / sizeof(assessment_columns[0]),
-	                         json_object_get(body, "rows"));
+	send_table(ctx, j, "月度考核", assessment_columns, sizeof(assessment_columns) / sizeof(assessment_columns[0]),
+	           json_object_get(body, "rows"));
 	json_decref(body);
-	if (rc < 0) {
-		job_free(j);
-		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
-		return;
-	}
-	write_and_send(j);
 }
 
 /* ---- the case ledger ------------------------------------------------------------------------ */

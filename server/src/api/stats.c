@@ -155,8 +155,7 @@ static void settings_got(const struct db_result *r, void *arg)
 	}
 	struct measure_rules rules;
 	struct assessment_weights weights;
-	stats_rules_from_json(PQgetisnull(r->res, 0, 0) ? NULL : PQgetvalue(r->res, 0, 0),
-	                      PQgetisnull(r->res, 0, 1) ? NULL : PQgetvalue(r->res, 0, 1), &rules, &weights);
+	stats_rules_from_result(r->res, 0, &rules, &weights);
 	http_reply_json(ctx, 200, stats_rules_json(&rules, &weights));
 }
 

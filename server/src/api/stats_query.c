@@ -252,9 +252,11 @@ static int64_t member(const json_t *obj, const char *name, int64_t def)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : def;
 }
 
-void stats_rules_from_json(const char *rules, const char *weights, struct measure_rules *r,
-                           struct assessment_weights *w)
+void stats_rules_from_result(const PGresult *res, int col, struct measure_rules *r,
+                             struct assessment_weights *w)
 {
+	const char *rules = PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+	const char *weights = PQgetisnull(res, 0, col + 1) ? NULL : PQgetvalue(res, 0, col + 1);
 	json_t *jr = rules ? json_loads(rules, 0, NULL) : NULL, *jw = weights ? json_loads(weights, 0, NULL) : NULL;
 	json_t *ex = json_object_get(jr, "exclude_suspended");
 	r->exclude_suspended = ex ? json_is_true(ex) : true;
@@ -331,9 +333,7 @@ static void answered(const struct db_result *r, void *arg)
 		return;
 	}
 	res->doc = doc;
-	stats_rules_from_json(PQgetisnull(r->res, 0, 0) ? NULL : PQgetvalue(r->res, 0, 0),
-	                      PQgetisnull(r->res, 0, 1) ? NULL : PQgetvalue(r->res, 0, 1), &res->rules,
-	                      &res->weights);
+	stats_rules_from_result(r->res, 0, &res->rules, &res->weights);
 	for (size_t i = 0; i < n; i++)
 		if (parse_row(json_array_get(doc, i), &res->rows[res->count]))
 			res->count++;

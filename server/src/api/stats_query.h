@@ -17,6 +17,8 @@
 #include "domain/measures.h"
 #include "http/context.h"
 
+#include <libpq-fe.h>
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -92,9 +94,13 @@ typedef void (*stats_query_cb)(struct http_context *ctx, struct stats_result *re
 /* Runs q within the caller's scope (ctx->auth). */
 void stats_query_run(struct http_context *ctx, const struct stats_query *q, stats_query_cb cb, void *arg);
 
-/* The rules and weights from their settings' JSON text; defaults for what is missing. */
-void stats_rules_from_json(const char *rules, const char *weights, struct measure_rules *r,
-                           struct assessment_weights *w);
+/*
+ * The rules and weights from a result whose row 0 holds the settings' JSON
+ * text in columns col (stats.rules) and col + 1 (assessment.weights), NULL
+ * allowed; defaults for what is missing.
+ */
+void stats_rules_from_result(const PGresult *res, int col, struct measure_rules *r,
+                             struct assessment_weights *w);
 
 /*
  * Adds the counts, the rates (percent with two decimals, null when nothing
