@@ -74,6 +74,7 @@ async function buildApp(name) {
     entryNames: '[name]-[hash]',
     assetNames: 'assets/[name]-[hash]',
     outdir: out,
+    absWorkingDir: here,   // the metafile's paths are relative to it, whatever the caller's cwd
     metafile: true,
     logLevel: 'warning',
     define: { 'process.env.NODE_ENV': '"production"' },
@@ -81,6 +82,7 @@ async function buildApp(name) {
   const outputs = Object.keys(result.metafile.outputs).map((p) => relative(out, join(here, p)));
   const js = outputs.find((p) => /^main-[A-Z0-9]+\.js$/.test(p));
   const css = outputs.find((p) => /^main-[A-Z0-9]+\.css$/.test(p));
+  if (!js) throw new Error(`${name}: esbuild wrote no main-HASH.js (outputs: ${outputs.join(', ')})`);
   let html = await readFile(join(src, 'index.html'), 'utf8');
   html = html.replaceAll('{{js}}', js).replaceAll('{{css}}', css ?? '');
   await writeFile(join(out, 'index.html'), html);
