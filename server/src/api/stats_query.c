@@ -46,9 +46,11 @@ static struct db_statement statements[] = {
 	 "  UNION ALL SELECT a.unit_id, u.parent_id FROM ancestors a JOIN units u ON u.id = a.ancestor"
 	 "  WHERE u.parent_id IS NOT NULL),"
 	 " picked AS (SELECT s.* FROM stats_rollup s"
+	 /* Three index ranges: the whole months, the days before and the days
+	  * after them (each a plain range, so a generic plan keeps them). */
 	 "  WHERE ((s.grain = $1 AND s.period >= $3::date AND s.period < $4::date)"
-	 "     OR (s.grain = $2 AND s.period BETWEEN $5::date AND $6::date"
-	 "         AND (s.period < $3::date OR s.period >= $4::date)))"
+	 "     OR (s.grain = $2 AND s.period >= $5::date AND s.period < $3::date)"
+	 "     OR (s.grain = $2 AND s.period >= $4::date AND s.period <= $6::date))"
 	 "   AND" IN_AREA("$8") " AND" IN_AREA("$10")
 	 "   AND ($9::bigint = 0 OR s.unit_id IN (SELECT id FROM scope_units))"
 	 "   AND ($11::bigint = 0 OR s.unit_id = $11::bigint"
