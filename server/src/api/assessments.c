@@ -63,7 +63,7 @@ static struct db_statement statements[] = {
 	 "  SELECT (s.period = m.prev)::int AS which, s.unit_id, sum(s.due) due, sum(s.due_suspended) ds,"
 	 "   sum(s.closed) cl, sum(s.closed_on_time) ot, sum(s.reworked) rw, sum(s.reworks) rws,"
 	 "   sum(s.extended) ex, sum(s.extensions) exs, sum(s.returns) rt, sum(s.urges) ur, sum(s.overdue) od"
-	 "  FROM stats_rollup s, m WHERE s.grain = 'street_month' AND s.period IN (m.cur, m.prev)"
+	 "  FROM stats_rollup s, m WHERE s.grain = 'district_month' AND s.period IN (m.cur, m.prev)"
 	 "  GROUP BY 1, 2"
 	 "  UNION ALL"
 	 "  SELECT (l.counted_in = m.prev)::int, l.unit_id, sum(l.due), sum(l.due_suspended), sum(l.closed),"

@@ -367,10 +367,16 @@ void stats_query_run(struct http_context *ctx, const struct stats_query *q, stat
 
 	/* The grain: cells when the grouping or an area needs them; reporters
 	 * for the reporter grouping; else the streets. Whole months come from
-	 * the monthly rows, except when the answer is by day or week. */
+	 * the monthly rows, except when the answer is by day or week; from the
+	 * districts' months (month × district × unit only) when nothing asks
+	 * for a category or for an area smaller than a district. */
 	bool cells = q->group == STATS_BY_CELL || q->group == STATS_BY_COMMUNITY ||
 	             strlen(scope_area) > CODES_STREET_LEN || strlen(q->area) > CODES_STREET_LEN;
-	const char *month_grain = "street_month", *day_grain = "street_day";
+	bool districts = (q->group == STATS_BY_UNIT || q->group == STATS_BY_UNIT_TREE ||
+	                  q->group == STATS_BY_DISTRICT || q->group == STATS_BY_MONTH || q->group == STATS_BY_ALL) &&
+	                 !q->category[0] && strlen(scope_area) <= CODES_DISTRICT_LEN &&
+	                 strlen(q->area) <= CODES_DISTRICT_LEN;
+	const char *month_grain = districts ? "district_month" : "street_month", *day_grain = "street_day";
 	if (q->group == STATS_BY_REPORTER) {
 		month_grain = "reporter_month";
 		day_grain = "reporter_day";
