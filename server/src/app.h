@@ -8,6 +8,7 @@
 #define GRIDD_APP_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -41,12 +42,24 @@ struct app {
 	 * thread starts draining, freed after the pool (whose pending callbacks
 	 * it must survive). NULL: none.
 	 */
-	void *(*job_start)(struct event_base *base, struct db_pool *db, const struct config *cfg);
+	void *(*job_start)(struct event_base *base, struct db_pool *db, struct worker_pool *workers,
+	                   const struct config *cfg);
 	void (*job_drain)(void *job);
 	void (*job_free)(void *job);
 
 	/* Every I/O thread, when it starts draining (live streams end). NULL: none. */
 	void (*thread_drain)(struct event_base *base);
+
+	/* Every I/O thread while it drains: true while its background work is
+	 * still winding down (export jobs recording that they were interrupted).
+	 * The thread stops when this is false and no request is in flight, or at
+	 * drain_timeout_s. NULL: none. */
+	bool (*thread_busy)(struct event_base *base);
+
+	/* Every I/O thread, once its loop has stopped and its database pool is
+	 * freed, before its event_base goes (background exports let go of it).
+	 * NULL: none. */
+	void (*thread_stopped)(struct event_base *base);
 
 	/* A client connection of the thread that owns base closed (the server
 	 * keeps the connection's close callback for its own accounting, and

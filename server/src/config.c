@@ -127,7 +127,11 @@ static const struct option options[] = {
 	{"live_max_buffer_bytes", OPT_INT, FIELD(live_max_buffer_bytes), "262144", 4096, 67108864,
 	 "GET /v1/events: a subscriber with more than this waiting to be sent is dropped (it resumes with Last-Event-ID)"},
 	{"export_max_rows", OPT_INT, FIELD(export_max_rows), "200000", 100, 1048575,
-	 "GET /v1/exports: a ledger with more rows is refused (export it month by month)"},
+	 "GET /v1/exports: the longest case ledger sent in the response; a longer one becomes a background job (202 and a job URL)"},
+	{"export_dir", OPT_STRING, FIELD(export_dir), "var/exports", 0, 0,
+	 "background export files (ID.part while written, then ID.csv or ID.xlsx); shared storage when several instances serve; created when missing"},
+	{"export_job_ttl_s", OPT_INT, FIELD(export_job_ttl_s), "86400", 60, 2592000,
+	 "background exports: how long a job and its file are kept before the sweeper removes them"},
 	{"test_routes", OPT_BOOL, FIELD(test_routes), "off", 0, 0,
 	 "enable routes used only by the API tests (never in production)"},
 };
@@ -472,6 +476,10 @@ int config_finish(struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->photo_dir[0] == '\0') {
 		snprintf(err, errlen, "photo_dir: must not be empty");
+		return -1;
+	}
+	if (cfg->export_dir[0] == '\0') {
+		snprintf(err, errlen, "export_dir: must not be empty");
 		return -1;
 	}
 	return 0;

@@ -75,7 +75,9 @@ struct config {
 	int check_limit_min;
 	int live_heartbeat_s;
 	int live_max_buffer_bytes;
-	int export_max_rows;
+	int export_max_rows;     /* the longest ledger answered inline; longer ones run as jobs */
+	char *export_dir;        /* background export files (export/spool.h) */
+	int export_job_ttl_s;    /* a finished job and its file are kept this long */
 	char *static_dir;        /* the built web clients */
 	bool test_routes;        /* extra routes used by the API tests */
 };

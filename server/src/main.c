@@ -25,6 +25,7 @@
 #include "demo.h"
 #include "audit.h"
 #include "cells_import.h"
+#include "jobs/export_job.h"
 #include "jobs/sweeper.h"
 #include "live/hub.h"
 #include "http/server.h"
@@ -200,9 +201,10 @@ static void on_hup_signal(evutil_socket_t sig, short what, void *arg)
 }
 
 /* The sweeper runs as I/O thread 0's background job (app.h). */
-static void *sweeper_job_start(struct event_base *base, struct db_pool *db, const struct config *cfg)
+static void *sweeper_job_start(struct event_base *base, struct db_pool *db, struct worker_pool *workers,
+                               const struct config *cfg)
 {
-	return sweeper_start(base, db, cfg);
+	return sweeper_start(base, db, workers, cfg);
 }
 
 static void sweeper_job_drain(void *job)
@@ -213,6 +215,13 @@ static void sweeper_job_drain(void *job)
 static void sweeper_job_free(void *job)
 {
 	sweeper_free(job);
+}
+
+/* An I/O thread drains: its live streams end, its export jobs stop. */
+static void thread_drain(struct event_base *base)
+{
+	live_thread_drain(base);
+	export_jobs_thread_drain(base);
 }
 
 static int cmd_serve(int argc, char **argv)
@@ -302,7 +311,9 @@ static int cmd_serve(int argc, char **argv)
 		workers_stop(app.workers);
 		return 1;
 	}
-	app.thread_drain = live_thread_drain;
+	app.thread_drain = thread_drain;
+	app.thread_busy = export_jobs_thread_busy;
+	app.thread_stopped = export_jobs_thread_stopped;
 	app.connection_closed = live_connection_closed;
 	if (server_start(&app) < 0) {
 		live_hub_stop();

@@ -80,6 +80,9 @@ const matrix = {
   // The case ledger is for everyone in scope; the statistics files not for grid workers.
   'GET /v1/exports/{name}': { path: '/v1/exports/closure.csv?month=2025-03', anonymous: 401, roles: { ...every(200), grid_worker: 403 } },
   'POST /v1/assessments/{month}/publish': { path: '/v1/assessments/2025-13/publish', anonymous: 401, roles: { ...every(403), supervisor: 400, admin: 400 } },
+  // Every role has its own downloads panel; no job exists, and another's would be 404 too.
+  'GET /v1/exports/jobs': { path: '/v1/exports/jobs', anonymous: 401, roles: every(200) },
+  'GET /v1/exports/jobs/{id}': { path: '/v1/exports/jobs/1', anonymous: 401, roles: every(404) },
 };
 
 let g;

@@ -2,31 +2,36 @@
  * exports.c - ledgers (台账) and tables as CSV and XLSX files.
  *
  * GET /v1/exports/cases.csv|cases.xlsx?from=&to=|month=&unit=&area=&category=
- *     the case ledger: every case reported in the period, within the
- *     caller's scope, with what a supervisor checks (times in city time).
+ *     the case ledger (api/ledger.h): every case reported in the period,
+ *     within the caller's scope, with what a supervisor checks.
  * GET /v1/exports/closure.csv|closure.xlsx?(the query of /v1/stats/closure)
  * GET /v1/exports/assessment-YYYY-MM.csv|.xlsx
  *
  * The rows are read on the I/O thread without blocking (the ledger page by
- * page in (created_at, id) order); the file is written on the worker pool
- * (export/csv.c, export/xlsx.c) and sent whole. A ledger of more than
- * export_max_rows rows is refused with the count, so one request never
- * holds more than that in memory.
+ * page); the file is written on the worker pool (export/csv.c,
+ * export/xlsx.c) and sent whole. A ledger longer than export_max_rows is
+ * not held in one request: at the page that crosses the cap it becomes a
+ * background job (jobs/export_job.h), which keeps the rows read so far,
+ * and the client gets 202 and the job's URL. Prefer: respond-async (RFC
+ * 7240) asks for a job from the start. The closure table and the
+ * assessment are small and always answered here.
  */
 #include "api/routes.h"
 
 #include "api/assessments.h"
 #include "api/common.h"
-#include "api/reports_sql.h"
+#include "api/ledger.h"
 #include "api/stats_query.h"
 #include "app.h"
 #include "auth/policy.h"
 #include "export/csv.h"
+#include "export/rows.h"
 #include "export/xlsx.h"
 #include "http/problem.h"
 #include "http/response.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "jobs/export_job.h"
 #include "log.h"
 #include "workers.h"
 
@@ -34,74 +39,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
-
-#define LEDGER_PAGE 2000
-
-#define LOCAL(t) "to_char(" t " AT TIME ZONE z.zone, 'YYYY-MM-DD HH24:MI:SS')"
-
-/*
- * $1 user, $2 role, $3 area, $4 unit (the caller's scope, CASE_SCOPE),
- * $5 first day, $6 last day (city days), $7 filter area, $8 filter unit
- * (0 none), $9 its sub-units too, $10 category prefix, $11/$12 the last
- * (created_at epoch µs, id) of the previous page ('' first), $13 rows.
- * The columns follow ledger_columns[], then the keyset.
- */
-static struct db_statement statements[] = {
-	{"exports_ledger",
-	 "WITH RECURSIVE z AS (SELECT stats_zone() AS zone),"
-	 " filter_units AS (SELECT id FROM units WHERE id = $8::bigint"
-	 "  UNION SELECT u.id FROM units u JOIN filter_units f ON u.parent_id = f.id WHERE $9::boolean)"
-	 " SELECT c.id::text, " LOCAL("c.created_at") ", k.name_zh, c.category_kind || ':' || c.category_code,"
-	 "  c.cell_code, cm.name, st.name, u.name,"
-	 "  CASE c.state WHEN 'reported' THEN '待受理' WHEN 'registered' THEN '已立案' WHEN 'dispatched' THEN '已派遣'"
-	 "   WHEN 'in_progress' THEN '处置中' WHEN 'resolved' THEN '待核查' WHEN 'closed' THEN '已结案'"
-	 "   WHEN 'rejected' THEN '不予受理' WHEN 'merged' THEN '已合并' WHEN 'cancelled' THEN '已撤销'"
-	 "   ELSE c.state END || CASE WHEN c.suspended THEN '（挂账）' ELSE '' END,"
-	 "  CASE WHEN c.urgent THEN '是' ELSE '否' END,"
-	 "  " LOCAL("c.registered_at") ", " LOCAL("c.dispatched_at") ", " LOCAL("c.due_at") ","
-	 "  " LOCAL("c.resolved_at") ", " LOCAL("c.closed_at") ","
-	 "  CASE WHEN c.state <> 'closed' THEN NULL WHEN c.resolved_at <= c.due_at THEN '是' ELSE '否' END,"
-	 "  CASE WHEN c.state IN ('dispatched', 'in_progress') AND c.overdue_at IS NOT NULL THEN '是' ELSE '否' END,"
-	 "  c.rework_count::text, c.extension_count::text, c.return_count::text, c.urge_count::text,"
-	 "  to_char(c.handling_s / 3600.0, 'FM999999990.00'), rp.display_name, c.description,"
-	 "  (extract(epoch FROM c.created_at) * 1000000)::bigint::text"
-	 " FROM cases c CROSS JOIN z"
-	 " JOIN categories k ON k.kind = c.category_kind AND k.code = c.category_code"
-	 " JOIN grid_cells g ON g.code = c.cell_code"
-	 " LEFT JOIN areas cm ON cm.code = g.community_code"
-	 " LEFT JOIN areas st ON st.code = left(g.community_code, 9)"
-	 " LEFT JOIN units u ON u.id = c.unit_id"
-	 " LEFT JOIN users rp ON rp.id = c.reporter_id"
-	 " WHERE" CASE_SCOPE
-	 "  AND c.created_at >= $5::date::timestamp AT TIME ZONE z.zone"
-	 "  AND c.created_at < ($6::date + 1)::timestamp AT TIME ZONE z.zone"
-	 "  AND ($7 = '' OR c.cell_code LIKE $7 || '%')"
-	 "  AND ($8::bigint = 0 OR c.unit_id IN (SELECT id FROM filter_units))"
-	 "  AND ($10 = '' OR c.category_kind || ':' || c.category_code LIKE $10 || '%')"
-	 "  AND ($11 = '' OR (c.created_at, c.id)"
-	 "   > (to_timestamp(nullif($11, '')::bigint / 1000000.0), nullif($12, '')::bigint))"
-	 " ORDER BY c.created_at, c.id LIMIT $13::int",
-	 13, 0},
-};
-enum { STMT_LEDGER };
-
-int exports_register_statements(void)
-{
-	return db_register_statements(statements, (int)(sizeof(statements) / sizeof(statements[0])));
-}
-
-static const struct export_column ledger_columns[] = {
-	{"案卷号", EXPORT_INTEGER, 10},      {"上报时间", EXPORT_DATETIME, 0}, {"问题类别", EXPORT_TEXT, 16},
-	{"类别代码", EXPORT_TEXT, 16},       {"网格", EXPORT_TEXT, 18},        {"社区", EXPORT_TEXT, 14},
-	{"街道", EXPORT_TEXT, 14},           {"责任单位", EXPORT_TEXT, 24},    {"状态", EXPORT_TEXT, 14},
-	{"紧急", EXPORT_TEXT, 6},            {"立案时间", EXPORT_DATETIME, 0}, {"派遣时间", EXPORT_DATETIME, 0},
-	{"处置时限", EXPORT_DATETIME, 0},    {"处置完成时间", EXPORT_DATETIME, 0}, {"结案时间", EXPORT_DATETIME, 0},
-	{"按期结案", EXPORT_TEXT, 10},       {"当前超期", EXPORT_TEXT, 10},    {"返工次数", EXPORT_INTEGER, 0},
-	{"延期次数", EXPORT_INTEGER, 0},     {"回退次数", EXPORT_INTEGER, 0},  {"督办次数", EXPORT_INTEGER, 0},
-	{"处置用时（工作小时）", EXPORT_NUMBER, 0}, {"上报人", EXPORT_TEXT, 12}, {"问题描述", EXPORT_TEXT, 40},
-};
-#define LEDGER_COLUMNS (sizeof(ledger_columns) / sizeof(ledger_columns[0]))
 
 /* A column of a JSON table: the member it comes from. */
 struct json_column {
@@ -137,133 +76,105 @@ static const struct json_column assessment_columns[] = {
 
 /* ---- one export ------------------------------------------------------------------ */
 
-enum export_format { FORMAT_CSV, FORMAT_XLSX };
-
-struct export_job {
+/* One request's export; freed by export_free, whoever answers. */
+struct export_request {
 	struct http_context *ctx;
 	struct app *app;
 	enum export_format format;
 	char filename[64];
 	struct export_sheet sheet;
 	struct export_column *columns;   /* owned (JSON tables) or NULL */
-	char **cells;                    /* rows × ncolumns, owned, NULL = blank */
-	size_t rows, capacity;
+	struct export_rows rows;         /* owned */
 	int max_rows;
-	/* the ledger's query and keyset */
+	/* the ledger */
 	struct stats_query q;
-	char uid[24], unit[24], filter_unit[24], after_at[24], after_id[24];
+	struct ledger_query lq;
 	/* the worker's result */
 	struct evbuffer *out;
 	char path[64];
 	bool failed;
 };
 
-static void job_free(struct export_job *j)
+static void export_free(struct export_request *e)
 {
-	for (size_t i = 0; i < j->rows * j->sheet.ncolumns; i++)
-		free(j->cells[i]);
-	free(j->cells);
-	free(j->columns);
-	if (j->out)
-		evbuffer_free(j->out);
-	free(j);
+	export_rows_free(&e->rows);
+	free(e->columns);
+	if (e->out)
+		evbuffer_free(e->out);
+	free(e);
 }
 
-/* Appends one row of ncolumns values (copied; NULL or "" blank). */
-static int add_row(struct export_job *j, const char *const *values)
-{
-	size_t n = j->sheet.ncolumns;
-	if (j->rows == j->capacity) {
-		size_t cap = j->capacity ? j->capacity * 2 : 256;
-		char **cells = realloc(j->cells, cap * n * sizeof(*cells));
-		if (!cells)
-			return -1;
-		j->cells = cells;
-		j->capacity = cap;
-	}
-	char **row = j->cells + j->rows * n;
-	for (size_t i = 0; i < n; i++)
-		row[i] = values[i] && values[i][0] ? strdup(values[i]) : NULL;
-	j->rows++;
-	return 0;
-}
-
-/* Worker thread: the whole file, into j->out. */
+/* Worker thread: the whole file, into e->out. */
 static void write_file(void *arg)
 {
-	struct export_job *j = arg;
-	j->out = evbuffer_new();
-	if (!j->out) {
-		j->failed = true;
+	struct export_request *e = arg;
+	e->out = evbuffer_new();
+	if (!e->out) {
+		e->failed = true;
 		return;
 	}
-	size_t n = j->sheet.ncolumns;
-	if (j->format == FORMAT_CSV) {
-		export_csv_begin(j->out, &j->sheet);
-		for (size_t r = 0; r < j->rows; r++)
-			if (export_csv_row(j->out, &j->sheet, (const char *const *)(j->cells + r * n)) < 0)
-				j->failed = true;
+	if (e->format == EXPORT_FORMAT_CSV) {
+		export_csv_begin(e->out, &e->sheet);
+		for (size_t r = 0; r < e->rows.count; r++)
+			if (export_csv_row(e->out, &e->sheet, export_rows_row(&e->rows, r)) < 0)
+				e->failed = true;
 		return;
 	}
 	const char *dir = getenv("TMPDIR");
-	snprintf(j->path, sizeof(j->path), "%s/gridd-export-XXXXXX", dir && strlen(dir) < 40 ? dir : "/tmp");
-	int fd = mkstemp(j->path);
+	snprintf(e->path, sizeof(e->path), "%s/gridd-export-XXXXXX", dir && strlen(dir) < 40 ? dir : "/tmp");
+	int fd = mkstemp(e->path);
 	if (fd < 0) {
-		j->failed = true;
+		e->failed = true;
 		return;
 	}
 	close(fd);
-	struct export_xlsx *x = export_xlsx_open(j->path, &j->sheet);
-	for (size_t r = 0; x && r < j->rows; r++)
-		if (export_xlsx_row(x, (const char *const *)(j->cells + r * n)) < 0)
-			j->failed = true;
+	struct export_xlsx *x = export_xlsx_open(e->path, &e->sheet);
+	for (size_t r = 0; x && r < e->rows.count; r++)
+		if (export_xlsx_row(x, export_rows_row(&e->rows, r)) < 0)
+			e->failed = true;
 	if (!x || export_xlsx_close(x) < 0) {
-		j->failed = true;
+		e->failed = true;
 	} else {
-		FILE *f = fopen(j->path, "rb");
+		FILE *f = fopen(e->path, "rb");
 		char buf[65536];
 		size_t got;
 		while (f && (got = fread(buf, 1, sizeof(buf), f)) > 0)
-			evbuffer_add(j->out, buf, got);
+			evbuffer_add(e->out, buf, got);
 		if (!f || ferror(f))
-			j->failed = true;
+			e->failed = true;
 		if (f)
 			fclose(f);
 	}
-	unlink(j->path);
+	unlink(e->path);
 }
 
 /* Back on the I/O thread: send it. */
 static void file_written(void *arg)
 {
-	struct export_job *j = arg;
-	struct http_context *ctx = j->ctx;
-	if (j->failed) {
-		const char *fields[] = {"request_id", ctx->request_id, "export", j->filename, NULL, NULL};
+	struct export_request *e = arg;
+	struct http_context *ctx = e->ctx;
+	if (e->failed) {
+		const char *fields[] = {"request_id", ctx->request_id, "export", e->filename, NULL, NULL};
 		log_event(LOG_LEVEL_ERROR, "export failed", fields);
-		job_free(j);
+		export_free(e);
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return;
 	}
 	char disposition[160];
-	snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", j->filename);
+	snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", e->filename);
 	http_set_header(ctx, "Content-Disposition", disposition);
 	http_set_header(ctx, "Cache-Control", "no-store");
-	size_t len = evbuffer_get_length(j->out);
-	const unsigned char *bytes = evbuffer_pullup(j->out, -1);
-	http_reply_bytes(ctx, 200,
-	                 j->format == FORMAT_CSV
-	                     ? "text/csv; charset=utf-8"
-	                     : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	                 bytes, len);
-	job_free(j);
+	size_t len = evbuffer_get_length(e->out);
+	const unsigned char *bytes = evbuffer_pullup(e->out, -1);
+	http_reply_bytes(ctx, 200, export_format_content_type(e->format), bytes, len);
+	export_free(e);
 }
 
-static void write_and_send(struct export_job *j)
+static void write_and_send(struct export_request *e)
 {
-	if (workers_submit(j->app->workers, write_file, file_written, j, io_thread_base(j->ctx->thread)) < 0) {
-		struct http_context *ctx = j->ctx;
-		job_free(j);
+	if (workers_submit(e->app->workers, write_file, file_written, e, io_thread_base(e->ctx->thread)) < 0) {
+		struct http_context *ctx = e->ctx;
+		export_free(e);
 		http_reply_problem(ctx, PROBLEM_DB_UNAVAILABLE, "shutting down", NULL);
 	}
 }
@@ -282,16 +193,17 @@ static void json_value_text(json_t *v, enum export_kind kind, char out[64])
 	(void)kind;
 }
 
-/* Rows of JSON objects → the job's cells, by columns. */
-static int table_from_json(struct export_job *j, const struct json_column *cols, size_t ncols, json_t *rows)
+/* Rows of JSON objects -> the export's rows, by columns. */
+static int table_from_json(struct export_request *e, const struct json_column *cols, size_t ncols, json_t *rows)
 {
-	j->columns = calloc(ncols, sizeof(*j->columns));
-	if (!j->columns)
+	e->columns = calloc(ncols, sizeof(*e->columns));
+	if (!e->columns)
 		return -1;
 	for (size_t c = 0; c < ncols; c++)
-		j->columns[c] = cols[c].column;
-	j->sheet.columns = j->columns;
-	j->sheet.ncolumns = ncols;
+		e->columns[c] = cols[c].column;
+	e->sheet.columns = e->columns;
+	e->sheet.ncolumns = ncols;
+	export_rows_init(&e->rows, ncols);
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row) {
@@ -306,120 +218,131 @@ static int table_from_json(struct export_job *j, const struct json_column *cols,
 				values[c] = text[c];
 			}
 		}
-		if (add_row(j, values) < 0)
+		if (export_rows_add(&e->rows, values) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static struct export_job *job_new(struct http_context *ctx, enum export_format format)
+static struct export_request *export_new(struct http_context *ctx, enum export_format format)
 {
-	struct export_job *j = calloc(1, sizeof(*j));
-	if (!j) {
+	struct export_request *e = calloc(1, sizeof(*e));
+	if (!e) {
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return NULL;
 	}
-	j->ctx = ctx;
-	j->app = io_thread_app(ctx->thread);
-	j->format = format;
-	j->max_rows = j->app->cfg.export_max_rows;
-	return j;
+	e->ctx = ctx;
+	e->app = io_thread_app(ctx->thread);
+	e->format = format;
+	e->max_rows = e->app->cfg.export_max_rows;
+	return e;
 }
 
 /* ---- the closure table and the assessment ---------------------------------------------- */
 
 /* Rows of a JSON answer (NULL: failed) as the sheet of columns, then the file. */
-static void send_table(struct http_context *ctx, struct export_job *j, const char *sheet,
+static void send_table(struct http_context *ctx, struct export_request *e, const char *sheet,
                        const struct json_column *cols, size_t ncols, json_t *rows)
 {
-	j->sheet.name = sheet;
-	if (!rows || table_from_json(j, cols, ncols, rows) < 0) {
-		job_free(j);
+	e->sheet.name = sheet;
+	if (!rows || table_from_json(e, cols, ncols, rows) < 0) {
+		export_free(e);
 		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 		return;
 	}
-	write_and_send(j);
+	write_and_send(e);
 }
 
 static void closure_ready(struct http_context *ctx, struct stats_result *res, void *arg)
 {
-	struct export_job *j = arg;
+	struct export_request *e = arg;
 	if (!res) {
-		job_free(j);
+		export_free(e);
 		return;
 	}
-	json_t *body = stats_closure_json(&j->q, res);
+	json_t *body = stats_closure_json(&e->q, res);
 	stats_result_free(res);
-	send_table(ctx, j, "结案率统计", closure_columns, sizeof(closure_columns) / sizeof(closure_columns[0]),
+	send_table(ctx, e, "结案率统计", closure_columns, sizeof(closure_columns) / sizeof(closure_columns[0]),
 	           json_object_get(body, "rows"));
 	json_decref(body);
 }
 
 static void assessment_ready(struct http_context *ctx, json_t *body, void *arg)
 {
-	struct export_job *j = arg;
+	struct export_request *e = arg;
 	if (!body) {
-		job_free(j);
+		export_free(e);
 		return;
 	}
-	send_table(ctx, j, "月度考核", assessment_columns, sizeof(assessment_columns) / sizeof(assessment_columns[0]),
+	send_table(ctx, e, "月度考核", assessment_columns, sizeof(assessment_columns) / sizeof(assessment_columns[0]),
 	           json_object_get(body, "rows"));
 	json_decref(body);
 }
 
 /* ---- the case ledger ------------------------------------------------------------------------ */
 
-static void ledger_next(struct export_job *j);
-
-static void ledger_page(const struct db_result *r, void *arg)
+/* The ledger goes on as a background job, with the rows read so far; the
+ * job answers the request. */
+static void ledger_to_job(struct export_request *e, bool complete, bool preferred)
 {
-	struct export_job *j = arg;
-	struct http_context *ctx = j->ctx;
+	struct export_job_request req = {.format = e->format, .query = e->lq, .rows = e->rows,
+	                                 .complete = complete, .preferred = preferred};
+	snprintf(req.name, sizeof(req.name), "%s", e->filename);
+	export_rows_init(&e->rows, ledger_sheet.ncolumns); /* taken */
+	struct http_context *ctx = e->ctx;
+	export_free(e);
+	export_job_start(ctx, &req);
+}
+
+static void ledger_page_read(const struct db_result *r, void *arg)
+{
+	struct export_request *e = arg;
+	struct http_context *ctx = e->ctx;
 	if (r->status != DB_OK) {
-		job_free(j);
+		export_free(e);
 		api_reply_db_failure(ctx, r);
 		return;
 	}
 	int n = PQntuples(r->res);
-	if (j->rows + (size_t)n > (size_t)j->max_rows) {
-		char detail[160];
-		snprintf(detail, sizeof(detail),
-		         "more than %d cases in this range (export_max_rows): export a shorter range, e.g. month by month",
-		         j->max_rows);
-		job_free(j);
-		http_reply_problem(ctx, PROBLEM_UNPROCESSABLE, detail, NULL);
-		return;
-	}
 	for (int i = 0; i < n; i++) {
-		const char *values[LEDGER_COLUMNS];
-		for (size_t c = 0; c < LEDGER_COLUMNS; c++)
+		const char *values[64];
+		for (size_t c = 0; c < ledger_sheet.ncolumns; c++)
 			values[c] = PQgetisnull(r->res, i, (int)c) ? NULL : PQgetvalue(r->res, i, (int)c);
-		if (add_row(j, values) < 0) {
-			job_free(j);
+		if (export_rows_add(&e->rows, values) < 0) {
+			export_free(e);
 			http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
 			return;
 		}
 	}
-	if (n < LEDGER_PAGE) {
-		write_and_send(j);
+	bool last = ledger_advance(&e->lq, r->res);
+	if (e->rows.count > (size_t)e->max_rows) {
+		ledger_to_job(e, last, false);
 		return;
 	}
-	snprintf(j->after_at, sizeof(j->after_at), "%s", PQgetvalue(r->res, n - 1, (int)LEDGER_COLUMNS));
-	snprintf(j->after_id, sizeof(j->after_id), "%s", PQgetvalue(r->res, n - 1, 0));
-	ledger_next(j);
+	if (last) {
+		write_and_send(e);
+		return;
+	}
+	ledger_read_page(io_thread_db(ctx->thread), &e->lq, ledger_page_read, e);
 }
 
-static void ledger_next(struct export_job *j)
+/*
+ * True when the request's Prefer header (RFC 7240: comma-separated
+ * preferences, each a token with optional "=value" and ";parameters")
+ * holds respond-async.
+ */
+static bool prefers_async(struct http_context *ctx)
 {
-	struct http_context *ctx = j->ctx;
-	char from[11], to[11], rows[16];
-	stats_format_day(j->q.from_day, from);
-	stats_format_day(j->q.to_day, to);
-	snprintf(rows, sizeof(rows), "%d", LEDGER_PAGE);
-	const char *params[] = {j->uid, auth_role_name(ctx->auth->role), ctx->auth->area_code, j->unit, from, to,
-	                        j->q.area, j->filter_unit, j->q.subunits ? "true" : "false", j->q.category,
-	                        j->after_at, j->after_id, rows};
-	db_query(io_thread_db(ctx->thread), &statements[STMT_LEDGER], params, ledger_page, j);
+	const char *prefer = evhttp_find_header(evhttp_request_get_input_headers(ctx->req), "Prefer");
+	static const char token[] = "respond-async";
+	for (const char *p = prefer; p && *p;) {
+		p += strspn(p, " \t,");
+		size_t len = strcspn(p, " \t,;=");
+		if (len == sizeof(token) - 1 && strncasecmp(p, token, len) == 0)
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
 }
 
 /* ---- GET /v1/exports/{name} ----------------------------------------------------------------- */
@@ -432,7 +355,7 @@ void exports_get(struct http_context *ctx)
 	if (name && len < sizeof(file))
 		memcpy(file, name, len);
 	const char *dot = strrchr(file, '.');
-	enum export_format format = dot && strcmp(dot, ".xlsx") == 0 ? FORMAT_XLSX : FORMAT_CSV;
+	enum export_format format = dot && strcmp(dot, ".xlsx") == 0 ? EXPORT_FORMAT_XLSX : EXPORT_FORMAT_CSV;
 	size_t stem = dot ? (size_t)(dot - file) : 0;
 	bool known_format = dot && (strcmp(dot, ".csv") == 0 || strcmp(dot, ".xlsx") == 0);
 	bool ledger = known_format && stem == 5 && strncmp(file, "cases", 5) == 0;
@@ -449,30 +372,31 @@ void exports_get(struct http_context *ctx)
 		http_reply_problem(ctx, PROBLEM_FORBIDDEN, "statistics are for dispatchers, units and supervisors", NULL);
 		return;
 	}
-	struct export_job *j = job_new(ctx, format);
-	if (!j)
+	struct export_request *e = export_new(ctx, format);
+	if (!e)
 		return;
-	snprintf(j->filename, sizeof(j->filename), "%s", file);
+	snprintf(e->filename, sizeof(e->filename), "%s", file);
 	if (assessment) {
-		assessments_load(ctx, file + 11, 7, assessment_ready, j);
+		assessments_load(ctx, file + 11, 7, assessment_ready, e);
 		return;
 	}
 	json_t *errors = NULL;
-	if (stats_query_parse(ctx, STATS_QUERY_TABLE, &j->q, &errors) < 0) {
-		job_free(j);
+	if (stats_query_parse(ctx, STATS_QUERY_TABLE, &e->q, &errors) < 0) {
+		export_free(e);
 		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
 		return;
 	}
 	json_decref(errors);
 	if (closure) {
-		stats_query_run(ctx, &j->q, closure_ready, j);
+		stats_query_run(ctx, &e->q, closure_ready, e);
 		return;
 	}
-	j->sheet.name = "案件台账";
-	j->sheet.columns = ledger_columns;
-	j->sheet.ncolumns = LEDGER_COLUMNS;
-	snprintf(j->uid, sizeof(j->uid), "%lld", (long long)ctx->auth->id);
-	snprintf(j->unit, sizeof(j->unit), "%lld", (long long)ctx->auth->unit_id);
-	snprintf(j->filter_unit, sizeof(j->filter_unit), "%lld", j->q.unit);
-	ledger_next(j);
+	e->sheet = ledger_sheet;
+	export_rows_init(&e->rows, ledger_sheet.ncolumns);
+	ledger_query_init(&e->lq, ctx->auth, &e->q);
+	if (prefers_async(ctx)) {
+		ledger_to_job(e, false, true);
+		return;
+	}
+	ledger_read_page(io_thread_db(ctx->thread), &e->lq, ledger_page_read, e);
 }

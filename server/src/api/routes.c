@@ -7,7 +7,9 @@
 
 #include "api/authn.h"
 #include "api/calendar_store.h"
+#include "api/ledger.h"
 #include "api/stats_query.h"
+#include "jobs/export_job.h"
 #include "limits.h"
 
 #include <string.h>
@@ -71,6 +73,8 @@ static const struct route base_routes[] = {
 	{HTTP_GET, "/v1/assessments/{month}", assessments_get, 0, 0, "assessments.read"},
 	{HTTP_POST, "/v1/assessments/{month}/publish", assessments_publish, 0, 0, "assessments.publish"},
 	{HTTP_GET, "/v1/exports/{name}", exports_get, 0, 0, "exports.read"},
+	{HTTP_GET, "/v1/exports/jobs", exports_jobs_list, 0, 0, "exports.read"},
+	{HTTP_GET, "/v1/exports/jobs/{id}", exports_jobs_get, 0, 0, "exports.read"},
 };
 
 static const struct route test_routes[] = {
@@ -111,7 +115,8 @@ int routes_register_statements(void)
 	if (units_register_statements() < 0 || campaigns_register_statements() < 0 ||
 	    categories_admin_register_statements() < 0 || stats_query_register_statements() < 0 ||
 	    stats_register_statements() < 0 || assessments_register_statements() < 0 ||
-	    exports_register_statements() < 0)
+	    ledger_register_statements() < 0 || export_jobs_register_statements() < 0 ||
+	    export_jobs_api_register_statements() < 0)
 		return -1;
 	if (testing_register_statements() < 0)
 		return -1;

@@ -91,7 +91,9 @@ void assessments_publish(struct http_context *ctx);
 int assessments_register_statements(void);
 
 void exports_get(struct http_context *ctx);
-int exports_register_statements(void);
+void exports_jobs_list(struct http_context *ctx);
+void exports_jobs_get(struct http_context *ctx);
+int export_jobs_api_register_statements(void);
 
 void notifications_list(struct http_context *ctx);
 void notifications_read(struct http_context *ctx);

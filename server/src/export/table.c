@@ -138,3 +138,15 @@ int export_check_row(const struct export_sheet *sheet, const char *const *values
 			return -1;
 	return 0;
 }
+
+const char *export_format_extension(enum export_format format)
+{
+	return format == EXPORT_FORMAT_XLSX ? "xlsx" : "csv";
+}
+
+const char *export_format_content_type(enum export_format format)
+{
+	return format == EXPORT_FORMAT_XLSX
+	               ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	               : "text/csv; charset=utf-8";
+}

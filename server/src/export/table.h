@@ -39,6 +39,18 @@ struct export_sheet {
 	size_t ncolumns;
 };
 
+/* The two file formats of an export. */
+enum export_format {
+	EXPORT_FORMAT_CSV,
+	EXPORT_FORMAT_XLSX,
+};
+
+/* "csv" or "xlsx" (a file name's extension, without the dot). */
+const char *export_format_extension(enum export_format format);
+
+/* The Content-Type a file of this format is sent with. */
+const char *export_format_content_type(enum export_format format);
+
 /* A DATETIME or DATE value taken apart (DATE has 00:00:00). */
 struct export_datetime {
 	int year, month, day, hour, minute, second;

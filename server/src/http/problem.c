@@ -41,6 +41,7 @@ static const struct {
 	[PROBLEM_TOO_MANY_CONNECTIONS] = {503, "too-many-connections",
 	                                  "The server has too many connections"},
 	[PROBLEM_DB_TIMEOUT] = {504, "database-timeout", "The database did not answer in time"},
+	[PROBLEM_EXPORT_FAILED] = {500, "export-failed", "The export could not be finished"},
 };
 
 int problem_status(enum problem_kind kind)

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "http/context.h"
 #include "http/problem.h"
@@ -26,6 +27,14 @@ void http_reply_problem(struct http_context *ctx, enum problem_kind kind, const 
 /* Sends bytes with the given Content-Type (copied). */
 void http_reply_bytes(struct http_context *ctx, int status, const char *content_type,
                       const void *data, size_t len);
+
+/*
+ * Sends size bytes of the open file fd (taken: closed once sent, or at once
+ * on failure) with the given Content-Type. libevent writes it to the socket
+ * with sendfile from the loop, so the caller only opens it (on a worker).
+ */
+void http_reply_file(struct http_context *ctx, int status, const char *content_type, int fd,
+                     off_t size);
 
 /*
  * Starts a streamed 200 (Server-Sent Events): sends the headers, writes the

@@ -275,6 +275,32 @@ void http_reply_bytes(struct http_context *ctx, int status, const char *content_
 		evbuffer_free(buf);
 }
 
+void http_reply_file(struct http_context *ctx, int status, const char *content_type, int fd,
+                     off_t size)
+{
+	/*
+	 * The segment owns fd (closed when the last reference goes). A plain
+	 * buffer maps the file (mmap) rather than reading it; the kernel pages it
+	 * in as the socket takes it, so memory never holds the file.
+	 */
+	struct evbuffer *buf = evbuffer_new();
+	struct evbuffer_file_segment *seg =
+		buf && size > 0 ? evbuffer_file_segment_new(fd, 0, size, EVBUF_FS_CLOSE_ON_FREE) : NULL;
+	if (!seg)
+		close(fd);
+	int rc = seg ? evbuffer_add_file_segment(buf, seg, 0, size) : 0;
+	if (seg)
+		evbuffer_file_segment_free(seg); /* the buffer keeps its own reference */
+	if (!buf || rc < 0 || (size > 0 && !seg)) {
+		if (buf)
+			evbuffer_free(buf);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	send_buffer(ctx, status, content_type, buf);
+	evbuffer_free(buf);
+}
+
 struct evhttp_request *http_reply_stream(struct http_context *ctx, const char *content_type)
 {
 	struct evhttp_request *req = ctx->req;
@@ -521,13 +547,16 @@ static void thread_stop_now(struct io_thread *t)
 }
 
 /*
- * True when nothing is left to finish: no request in flight and every reply
- * fully handed to the kernel (a reply queued in libevent but not yet written
- * would be cut off if the thread stopped now).
+ * True when nothing is left to finish: no request in flight, no background
+ * work winding down (app->thread_busy), and every reply fully handed to the
+ * kernel (a reply queued in libevent but not yet written would be cut off if
+ * the thread stopped now).
  */
 static bool thread_idle(struct io_thread *t)
 {
 	if (t->inflight > 0)
+		return false;
+	if (t->app->thread_busy && t->app->thread_busy(t->base))
 		return false;
 	for (size_t i = 0; i < t->conns.cap; i++) {
 		struct evhttp_connection *c = t->conns.slots[i];
@@ -629,7 +658,8 @@ static void *thread_main(void *arg)
 	t->db = db_pool_new(t->base, cfg, &t->metrics.db, app->workers);
 	if (!t->wake || !t->drain_timer || !t->db)
 		goto fail;
-	if (t->index == 0 && app->job_start && !(t->job = app->job_start(t->base, t->db, cfg)))
+	if (t->index == 0 && app->job_start &&
+	    !(t->job = app->job_start(t->base, t->db, app->workers, cfg)))
 		goto fail;
 
 	signal_started(t, 0);
@@ -644,6 +674,8 @@ cleanup:
 	if (t->db)
 		db_pool_free(t->db);
 	t->db = NULL;
+	if (t->base && app->thread_stopped)
+		app->thread_stopped(t->base);
 	if (t->job)
 		app->job_free(t->job);
 	t->job = NULL;

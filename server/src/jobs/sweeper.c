@@ -11,7 +11,9 @@
 
 #include "config.h"
 #include "db/db.h"
+#include "export/spool.h"
 #include "log.h"
+#include "workers.h"
 
 /* Every statement starts by taking the sweeper's lock for its transaction
  * (re-taking it within one transaction succeeds; another instance's fails). */
@@ -83,8 +85,17 @@ static struct db_statement statements[] = {
 	 "   AND created_at < now() - interval '8 days' RETURNING 1)"
 	 " SELECT (SELECT count(*) FROM f), (SELECT count(*) FROM k), (SELECT got FROM lock)",
 	 1, 0},
+	/* Expired export jobs, a thousand a round: their ids and formats name
+	 * their files (export/spool.h). */
+	{"sweeper_exports",
+	 LOCKED ","
+	 " x AS (DELETE FROM export_jobs WHERE (SELECT got FROM lock) AND id IN"
+	 "   (SELECT id FROM export_jobs WHERE expires_at < now() ORDER BY expires_at LIMIT 1000"
+	 "    FOR UPDATE SKIP LOCKED) RETURNING id, format)"
+	 " SELECT id::text, format FROM x",
+	 0, 0},
 };
-enum { STMT_OVERDUE, STMT_ESCALATE, STMT_LATE, STMT_PRUNE };
+enum { STMT_OVERDUE, STMT_ESCALATE, STMT_LATE, STMT_PRUNE, STMT_EXPORTS };
 
 int sweeper_register_statements(void)
 {
@@ -94,12 +105,57 @@ int sweeper_register_statements(void)
 struct sweeper {
 	struct event *timer;
 	struct db_pool *db;
+	struct worker_pool *workers;
 	const struct config *cfg;
 	struct db_conn *lease;
 	bool running;       /* a round is in flight */
 	bool draining;
 	char dispatch[16], urgent[16], check[16], window[16];
 };
+
+/* The files of deleted export jobs, removed on a worker (unlink blocks). */
+struct expired_files {
+	const char *dir;   /* the app's export_dir */
+	int count;
+	struct {
+		long long id;
+		enum export_format format;
+	} jobs[];
+};
+
+static void expired_files_remove(void *arg)
+{
+	struct expired_files *x = arg;
+	for (int i = 0; i < x->count; i++) {
+		int rc = export_spool_remove(x->dir, x->jobs[i].id, x->jobs[i].format);
+		if (rc < 0)
+			log_warn("sweeper: cannot remove the files of export job %lld: %s", x->jobs[i].id,
+			         strerror(-rc));
+	}
+	free(x);
+}
+
+static void remove_expired_exports(struct sweeper *s, const PGresult *res)
+{
+	int n = PQntuples(res);
+	if (n == 0)
+		return;
+	struct expired_files *x = malloc(sizeof(*x) + (size_t)n * sizeof(x->jobs[0]));
+	if (!x)
+		return; /* the files stay; nothing refers to them any more */
+	x->dir = s->cfg->export_dir;
+	x->count = n;
+	for (int i = 0; i < n; i++) {
+		x->jobs[i].id = atoll(PQgetvalue(res, i, 0));
+		x->jobs[i].format = strcmp(PQgetvalue(res, i, 1), "xlsx") == 0 ? EXPORT_FORMAT_XLSX : EXPORT_FORMAT_CSV;
+	}
+	char count[16];
+	snprintf(count, sizeof(count), "%d", n);
+	const char *fields[] = {"expired_exports", count, NULL, NULL};
+	log_event(LOG_LEVEL_INFO, "sweeper", fields);
+	if (workers_submit(s->workers, expired_files_remove, NULL, x, NULL) < 0)
+		free(x);
+}
 
 static void round_done(const struct db_batch_result *r, void *arg)
 {
@@ -112,6 +168,7 @@ static void round_done(const struct db_batch_result *r, void *arg)
 			log_warn("sweeper: round failed: %s", r->message ? r->message : db_status_name(r->status));
 		return;
 	}
+	remove_expired_exports(s, r->results[4]);
 	const char *overdue = PQgetvalue(r->results[0], 0, 0), *escalated = PQgetvalue(r->results[1], 0, 0);
 	const char *dispatch = PQgetvalue(r->results[2], 0, 0), *check = PQgetvalue(r->results[2], 0, 1);
 	if (strcmp(overdue, "0") || strcmp(escalated, "0") || strcmp(dispatch, "0") || strcmp(check, "0")) {
@@ -138,8 +195,9 @@ static void round_leased(struct db_conn *lease, enum db_status status, void *arg
 	struct db_batch_step steps[] = {{&statements[STMT_OVERDUE], none},
 	                                {&statements[STMT_ESCALATE], none},
 	                                {&statements[STMT_LATE], late},
-	                                {&statements[STMT_PRUNE], prune}};
-	db_lease_batch(lease, steps, 4, round_done, s);
+	                                {&statements[STMT_PRUNE], prune},
+	                                {&statements[STMT_EXPORTS], none}};
+	db_lease_batch(lease, steps, 5, round_done, s);
 }
 
 static void tick(evutil_socket_t fd, short what, void *arg)
@@ -153,12 +211,14 @@ static void tick(evutil_socket_t fd, short what, void *arg)
 	db_acquire(s->db, round_leased, s);
 }
 
-struct sweeper *sweeper_start(struct event_base *base, struct db_pool *db, const struct config *cfg)
+struct sweeper *sweeper_start(struct event_base *base, struct db_pool *db, struct worker_pool *workers,
+                              const struct config *cfg)
 {
 	struct sweeper *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	s->db = db;
+	s->workers = workers;
 	s->cfg = cfg;
 	snprintf(s->dispatch, sizeof(s->dispatch), "%d", cfg->dispatch_limit_min);
 	snprintf(s->urgent, sizeof(s->urgent), "%d", cfg->dispatch_limit_urgent_min);

@@ -11,7 +11,11 @@
  *     (dispatch_limit_urgent_min when urgent), and cases resolved but not
  *     checked within check_limit_min, are reported to the dispatchers - once;
  *   - login failures older than the throttling window and idempotency keys
- *     older than eight days are removed.
+ *     older than eight days are removed;
+ *   - background export jobs past their expires_at (export_job_ttl_s) are
+ *     deleted, and their files removed from export_dir on the worker pool
+ *     after the transaction (a crash in between leaves a file behind, never
+ *     a row without its file).
  * Safe with several gridd instances on one database: each statement first
  * takes pg_try_advisory_xact_lock, so one instance sweeps and the others
  * skip that round; rows being changed by an action right now are skipped
@@ -25,11 +29,14 @@ struct config;
 struct db_pool;
 struct event_base;
 struct sweeper;
+struct worker_pool;
 
 int sweeper_register_statements(void);
 
-/* Starts the timer on base (first round after one interval). NULL on failure. */
-struct sweeper *sweeper_start(struct event_base *base, struct db_pool *db, const struct config *cfg);
+/* Starts the timer on base (first round after one interval); blocking
+ * clean-up (export files) goes to workers. NULL on failure. */
+struct sweeper *sweeper_start(struct event_base *base, struct db_pool *db, struct worker_pool *workers,
+                              const struct config *cfg);
 
 /* No new rounds; a round in flight finishes. */
 void sweeper_drain(struct sweeper *s);

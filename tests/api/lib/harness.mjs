@@ -165,8 +165,15 @@ export function testPhotoDir() {
   return photoDir;
 }
 
+// Likewise one directory for background export files (GRIDD_EXPORT_DIR).
+let exportDir = null;
+export function testExportDir() {
+  if (!exportDir) exportDir = mkdtempSync(join(tmpdir(), 'gridd-exports-'));
+  return exportDir;
+}
+
 function griddEnv(extra) {
-  const env = { GRIDD_PHOTO_DIR: testPhotoDir() };
+  const env = { GRIDD_PHOTO_DIR: testPhotoDir(), GRIDD_EXPORT_DIR: testExportDir() };
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith('GRIDD_') && !/^GRIDD_(BIN|ROOT|PGCLUSTER|TEST_)/.test(k)) continue;
     env[k] = v;
@@ -470,6 +477,7 @@ process.on('exit', (code) => {
     try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ }
   }
   if (photoDir) try { rmSync(photoDir, { recursive: true, force: true }); } catch { /* best effort */ }
+  if (exportDir) try { rmSync(exportDir, { recursive: true, force: true }); } catch { /* best effort */ }
 });
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.once(sig, () => process.exit(130));
