@@ -16,7 +16,8 @@ let s;
 const tokens = {};
 const pageErrors = [];
 
-before(async () => { s = await startStack('console'); });
+// Ledgers of more than 100 cases are written in the background (202 and a job).
+before(async () => { s = await startStack('console', { env: { GRIDD_EXPORT_MAX_ROWS: 100 } }); });
 after(async () => { await s?.stop(); });
 
 async function token(who) {
@@ -196,6 +197,27 @@ test('a report travels live through the dispatcher, the unit and the supervisor 
   const bytes = await readFile(await download.path());
   assert.equal(bytes.subarray(0, 2).toString('latin1'), 'PK', 'an XLSX is a ZIP');
   assert.ok(bytes.length > 1000);
+
+  // A ledger of more than export_max_rows cases: the console shows the job's
+  // progress (已导出 N / 共 M 行) and saves the file when it is ready.
+  await s.sql(`INSERT INTO cases (state, category_kind, category_code, cell_code, unit_id, location, description,
+      created_at, reporter_id)
+    SELECT 'rejected', category_kind, category_code, cell_code, unit_id, location, '后台导出 ' || n,
+      '${dueMonth}-02 10:00+08', reporter_id FROM cases, generate_series(1, 120) n WHERE id = ${id}`);
+  const inMonth = Number(await s.sql(`SELECT count(*) FROM cases
+    WHERE created_at >= '${dueMonth}-01 00:00+08' AND created_at < ('${dueMonth}-01'::date + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai'`));
+  const [ledger] = await Promise.all([
+    sup.waitForEvent('download', { timeout: WAIT }),
+    sup.locator('[data-download="cases.csv"]').click(),
+    sup.locator('[data-testid=export-progress]').waitFor({ timeout: WAIT }).then(async () => {
+      assert.match(await sup.locator('[data-testid=export-progress]').textContent(), /已导出 [\d,]+ \/ 共 [\d,]+ 行/);
+      await s.shot(sup, 'console-export-progress');
+    }),
+  ]);
+  assert.equal(ledger.suggestedFilename(), 'cases.csv');
+  const lines = (await readFile(await ledger.path(), 'utf8')).split('\r\n').filter((l) => l);
+  assert.equal(lines.length, 1 + inMonth, 'every case of the month, and the header');
+  await sup.locator('[data-testid=export-progress]').waitFor({ state: 'detached', timeout: WAIT });
 
   // The monthly ranking; last month published through the confirm dialog.
   await sup.getByRole('link', { name: '月度考核' }).click();

@@ -191,9 +191,21 @@ export function dropPhotos() {
 
 // ------------------------------------------------------------ downloads ---
 
-/** Fetches a file with the Authorization header and saves it through <a download>. */
-export async function download(path, fallbackName) {
-  const res = await api('GET', path, undefined, { raw: true });
+/**
+ * Fetches a file with the Authorization header and saves it through <a download>.
+ * A long case ledger answers 202 and a job instead (GET /v1/exports/jobs/{id}):
+ * onProgress(job) hears of it and of every poll, which waits what Retry-After
+ * says, until the file comes (or the job's problem is thrown as an ApiError).
+ */
+export async function download(path, fallbackName, { onProgress } = {}) {
+  let res = await api('GET', path, undefined, { raw: true });
+  while (res.status === 202) {
+    const job = await res.json();
+    onProgress?.(job);
+    const wait = Math.min(60, Math.max(1, Number(res.headers.get('retry-after')) || 2));
+    await new Promise((r) => setTimeout(r, wait * 1000));
+    res = await api('GET', job.url, undefined, { raw: true });
+  }
   const blob = await res.blob();
   const cd = res.headers.get('content-disposition') ?? '';
   const name = /filename\*=UTF-8''([^;]+)/i.exec(cd)?.[1] ?? /filename="?([^";]+)"?/i.exec(cd)?.[1] ?? fallbackName;

@@ -15,17 +15,28 @@ import {
   useLoader, Loading, ErrorLine, Segmented, ConfirmDialog, Photo, toast, errorText, flagText, StateBadge,
 } from '../ui.jsx';
 
+// A long case ledger is written in the background (202 and a job): the
+// buttons show how far it is and save the file when it is ready.
 function DownloadButtons({ items }) {
   const [busy, setBusy] = useState(null);
+  const [progress, setProgress] = useState(null);   // { name, done, total } while a job runs
   const run = async (path, name) => {
     setBusy(name);
+    let announced = false;
     try {
-      const r = await download(path, name);
+      const r = await download(path, name, {
+        onProgress: (job) => {
+          if (!announced) toast(t('dl.background'));
+          announced = true;
+          setProgress({ name, done: job.rows_done, total: job.rows_total });
+        },
+      });
       toast(t('downloaded', { name: r.name }));
     } catch (e) {
       toast(errorText(e), 'error');
     } finally {
       setBusy(null);
+      setProgress(null);
     }
   };
   return (
@@ -35,6 +46,14 @@ function DownloadButtons({ items }) {
           ⤓ {label}
         </button>
       ))}
+      {progress && (
+        <span class="muted small export-progress" role="status" data-testid="export-progress" data-name={progress.name}>
+          {progress.total == null ? <progress /> : <progress max={progress.total || 1} value={progress.done} />}
+          {' '}{progress.total == null
+            ? t('dl.progressNoTotal', { done: progress.done.toLocaleString() })
+            : t('dl.progress', { done: progress.done.toLocaleString(), total: progress.total.toLocaleString() })}
+        </span>
+      )}
     </div>
   );
 }
