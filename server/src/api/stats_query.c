@@ -275,6 +275,39 @@ void stats_rules_from_result(const PGresult *res, int col, struct measure_rules 
 	json_decref(jw);
 }
 
+/* ---- the grain ------------------------------------------------------------------- */
+
+void stats_pick_grains(const struct stats_query *q, const char *scope_area, bool unit_staff,
+                       struct stats_grains *out)
+{
+	enum stats_group g = q->group;
+	bool by_period = g == STATS_BY_DAY || g == STATS_BY_WEEK || g == STATS_BY_MONTH || g == STATS_BY_ALL;
+	/* Rows without a category, a street or cells: a unit's district. */
+	bool districts = (g == STATS_BY_UNIT || g == STATS_BY_UNIT_TREE || g == STATS_BY_DISTRICT || by_period) &&
+	                 !q->category[0] && strlen(scope_area) <= CODES_DISTRICT_LEN &&
+	                 strlen(q->area) <= CODES_DISTRICT_LEN;
+	/* Cells, when the grouping or an area smaller than a street needs them. */
+	bool cells = g == STATS_BY_CELL || g == STATS_BY_COMMUNITY || strlen(scope_area) > CODES_STREET_LEN ||
+	             strlen(q->area) > CODES_STREET_LEN;
+	/* Rows of a cell's month without units or categories. */
+	bool cell_months = cells && !q->unit && !unit_staff && !q->category[0] &&
+	                   (g == STATS_BY_CELL || g == STATS_BY_COMMUNITY || g == STATS_BY_STREET ||
+	                    g == STATS_BY_DISTRICT || by_period);
+	*out = (struct stats_grains){"street_month", "street_day", scope_area};
+	if (g == STATS_BY_REPORTER) {
+		*out = (struct stats_grains){"reporter_month", "reporter_day", scope_area};
+		/* kept by street only: nothing a unit or a community may see */
+		if (unit_staff || strlen(scope_area) > CODES_STREET_LEN)
+			out->scope_area = "-";
+	} else if (districts) {
+		*out = (struct stats_grains){"district_month", "district_day", scope_area};
+	} else if (cells) {
+		*out = (struct stats_grains){cell_months ? "cell_month" : "", "cell_day", scope_area};
+	}
+	if (g == STATS_BY_DAY || g == STATS_BY_WEEK)
+		out->month = "";
+}
+
 /* ---- running --------------------------------------------------------------------- */
 
 struct run {
@@ -365,31 +398,10 @@ void stats_query_run(struct http_context *ctx, const struct stats_query *q, stat
 	stats_format_day(q->from_day, from);
 	stats_format_day(q->to_day, to);
 
-	/* The grain: cells when the grouping or an area needs them; reporters
-	 * for the reporter grouping; else the streets. Whole months come from
-	 * the monthly rows, except when the answer is by day or week; from the
-	 * districts' months (month × district × unit only) when nothing asks
-	 * for a category or for an area smaller than a district. */
-	bool cells = q->group == STATS_BY_CELL || q->group == STATS_BY_COMMUNITY ||
-	             strlen(scope_area) > CODES_STREET_LEN || strlen(q->area) > CODES_STREET_LEN;
-	bool districts = (q->group == STATS_BY_UNIT || q->group == STATS_BY_UNIT_TREE ||
-	                  q->group == STATS_BY_DISTRICT || q->group == STATS_BY_MONTH || q->group == STATS_BY_ALL) &&
-	                 !q->category[0] && strlen(scope_area) <= CODES_DISTRICT_LEN &&
-	                 strlen(q->area) <= CODES_DISTRICT_LEN;
-	const char *month_grain = districts ? "district_month" : "street_month", *day_grain = "street_day";
-	if (q->group == STATS_BY_REPORTER) {
-		month_grain = "reporter_month";
-		day_grain = "reporter_day";
-		if (user->role == ROLE_UNIT_STAFF || strlen(scope_area) > CODES_STREET_LEN) {
-			/* kept by street only: nothing a unit or a community may see */
-			scope_area = "-";
-		}
-	} else if (cells) {
-		month_grain = "";
-		day_grain = "cell_day";
-	}
-	if (q->group == STATS_BY_DAY || q->group == STATS_BY_WEEK)
-		month_grain = "";
+	struct stats_grains grains;
+	stats_pick_grains(q, scope_area, user->role == ROLE_UNIT_STAFF, &grains);
+	const char *month_grain = grains.month, *day_grain = grains.day;
+	scope_area = grains.scope_area;
 	struct calendar_date a = calendar_civil_from_days(q->from_day), b = calendar_civil_from_days(q->to_day + 1);
 	int64_t first_full = a.day == 1 ? q->from_day
 	                                : calendar_days_from_civil(a.month == 12 ? a.year + 1 : a.year,

@@ -69,6 +69,23 @@ int stats_query_parse(struct http_context *ctx, enum stats_query_kind kind, stru
 /* Sets q to one whole month (for the assessment): from its first to its last day. */
 void stats_query_month(struct stats_query *q, int year, int month);
 
+/*
+ * The rollup grains a query reads (migrations 0013, 0017, 0019): whole
+ * months from `month` ("" none: every day from `day`), the days at the
+ * edges of the range from `day`. The coarsest rows that still carry what
+ * the grouping, the filters and the scope ask for: a unit's district
+ * (district_*) without a category or an area under a district; a cell's
+ * month (cell_month) for cells without a unit or a category; streets
+ * otherwise; cells by day when only they will do; reporters for the
+ * reporter grouping. scope_area is the reader's area ("" the city);
+ * out->scope_area is what to filter by ("-": nothing may be seen).
+ */
+struct stats_grains {
+	const char *month, *day, *scope_area;
+};
+void stats_pick_grains(const struct stats_query *q, const char *scope_area, bool unit_staff,
+                       struct stats_grains *out);
+
 struct stats_row {
 	const char *key;           /* the group: unit id, cell code, area code, "kind:code", user id, date */
 	const char *name;          /* its name, or NULL */
