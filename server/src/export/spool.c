@@ -3,6 +3,8 @@
  */
 #include "export/spool.h"
 
+#include "durable.h"
+
 #include <errno.h>
 #include <event2/buffer.h>
 #include <fcntl.h>
@@ -28,14 +30,6 @@ struct export_spool {
 	char final[EXPORT_SPOOL_PATH_MAX];
 };
 
-/* dir without trailing slashes ("/" stays "/"): its length. */
-static size_t dir_length(const char *dir)
-{
-	size_t n = strlen(dir);
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	return n;
-}
 
 int export_spool_path(const char *dir, long long id, enum export_format format, bool part,
                       char *buf, size_t buflen)
@@ -44,7 +38,7 @@ int export_spool_path(const char *dir, long long id, enum export_format format, 
 		buf[0] = '\0';
 	if (!dir || !dir[0] || id < 1)
 		return -EINVAL;
-	size_t n = dir_length(dir);
+	size_t n = durable_trimmed_length(dir);
 	const char *sep = dir[n - 1] == '/' ? "" : "/";
 	int w = snprintf(buf, buflen, "%.*s%s%lld.%s", (int)n, dir, sep, id,
 	                 part ? "part" : export_format_extension(format));
@@ -52,73 +46,6 @@ int export_spool_path(const char *dir, long long id, enum export_format format, 
 		if (buflen > 0)
 			buf[0] = '\0';
 		return -ENAMETOOLONG;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
-/* mkdir -p dir; a directory made here is made durable through its parent. */
-static int ensure_dir(const char *dir)
-{
-	char path[EXPORT_SPOOL_PATH_MAX];
-	size_t n = dir_length(dir);
-	if (n >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, dir, n);
-	path[n] = '\0';
-	for (size_t i = 1; i <= n; i++) {
-		if (i < n && (path[i] != '/' || path[i - 1] == '/'))
-			continue;
-		char saved = path[i];
-		path[i] = '\0';
-		if (mkdir(path, EXPORT_SPOOL_DIR_MODE) == 0) {
-			char *slash = strrchr(path, '/');
-			int rc;
-			if (!slash)
-				rc = fsync_dir(".");
-			else if (slash == path)
-				rc = fsync_dir("/");
-			else {
-				*slash = '\0';
-				rc = fsync_dir(path);
-				*slash = '/';
-			}
-			if (rc < 0)
-				return rc;
-		} else if (errno != EEXIST) {
-			return -errno;
-		}
-		path[i] = saved;
-	}
-	struct stat st;
-	if (stat(path, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (w == 0)
-			return -EIO;
-		p += w;
-		len -= (size_t)w;
 	}
 	return 0;
 }
@@ -133,7 +60,7 @@ static int write_buffer(int fd, struct evbuffer *buf)
 			n = 16;
 		size_t done = 0;
 		for (int i = 0; i < n; i++) {
-			int rc = write_all(fd, vec[i].iov_base, vec[i].iov_len);
+			int rc = durable_write_all(fd, vec[i].iov_base, vec[i].iov_len);
 			if (rc < 0)
 				return rc;
 			done += vec[i].iov_len;
@@ -181,10 +108,10 @@ int export_spool_open(const char *dir, long long id, enum export_format format,
 	if (rc == 0)
 		rc = export_spool_path(dir, id, format, false, s->final, sizeof(s->final));
 	if (rc == 0) {
-		size_t n = dir_length(dir);
+		size_t n = durable_trimmed_length(dir);
 		memcpy(s->dir, dir, n);
 		s->dir[n] = '\0';
-		rc = ensure_dir(s->dir);
+		rc = durable_mkdirs(s->dir, EXPORT_SPOOL_DIR_MODE);
 	}
 	if (rc == 0 && format == EXPORT_FORMAT_CSV) {
 		rc = open_csv(s);
@@ -265,7 +192,7 @@ int export_spool_finish(struct export_spool *s, off_t *bytes)
 	if (rc == 0 && rename(s->part, s->final) < 0)
 		rc = -errno;
 	if (rc == 0)
-		rc = fsync_dir(s->dir);
+		rc = durable_fsync_dir(s->dir);
 	if (rc < 0)
 		unlink(s->part);
 	else if (bytes)

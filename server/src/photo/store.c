@@ -3,6 +3,8 @@
  */
 #include "photo/store.h"
 
+#include "durable.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -75,19 +77,10 @@ int photo_variant_from_name(const char *name)
 	return -1;
 }
 
-/* root without trailing slashes ("/" stays "/"): its length. */
-static size_t root_length(const char *root)
-{
-	size_t n = strlen(root);
-	while (n > 1 && root[n - 1] == '/')
-		n--;
-	return n;
-}
-
 /* "<root>/ab" (level 1), "<root>/ab/cd" (level 2) into buf. */
 static int dir_path(const char *root, const char *sha, int level, char *buf, size_t buflen)
 {
-	size_t n = root_length(root);
+	size_t n = durable_trimmed_length(root);
 	const char *sep = root[n - 1] == '/' ? "" : "/";
 	int w = level == 1 ? snprintf(buf, buflen, "%.*s%s%.2s", (int)n, root, sep, sha)
 	                   : snprintf(buf, buflen, "%.*s%s%.2s/%.2s", (int)n, root, sep, sha, sha + 2);
@@ -111,92 +104,6 @@ int photo_store_path(const char *root, const char *sha, enum photo_variant varia
 		if (buflen > 0)
 			buf[0] = '\0';
 		return -ENAMETOOLONG;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
-/* fsyncs the directory that holds path ("." for a bare name). */
-static int fsync_parent(const char *path)
-{
-	char parent[PHOTO_STORE_PATH_MAX];
-	size_t n = strlen(path);
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	while (n > 0 && path[n - 1] != '/')
-		n--;
-	while (n > 1 && path[n - 1] == '/')
-		n--;
-	if (n == 0)
-		return fsync_dir(".");
-	if (n >= sizeof(parent))
-		return -ENAMETOOLONG;
-	memcpy(parent, path, n);
-	parent[n] = '\0';
-	return fsync_dir(parent);
-}
-
-/* mkdir with the store's mode; a directory just created is made durable by
- * fsyncing its parent. An existing one is fine (its creator synced the parent
- * right after creating it, before writing anything into it). */
-static int ensure_dir(const char *path)
-{
-	if (mkdir(path, PHOTO_STORE_DIR_MODE) == 0)
-		return fsync_parent(path);
-	if (errno != EEXIST)
-		return -errno;
-	struct stat st;
-	if (stat(path, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
-/* mkdir -p root. */
-static int ensure_root(const char *root)
-{
-	char path[PHOTO_STORE_PATH_MAX];
-	size_t n = root_length(root);
-	if (n >= sizeof(path))
-		return -ENAMETOOLONG;
-	memcpy(path, root, n);
-	path[n] = '\0';
-	for (size_t i = 1; i <= n; i++) {
-		if (i < n && path[i] != '/')
-			continue;
-		if (i < n && path[i - 1] == '/')
-			continue; /* "//" */
-		char saved = path[i];
-		path[i] = '\0';
-		int rc = ensure_dir(path);
-		path[i] = saved;
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (w == 0)
-			return -EIO;
-		p += w;
-		len -= (size_t)w;
 	}
 	return 0;
 }
@@ -242,20 +149,21 @@ int photo_store_put(const char *root, const char *sha, enum photo_variant varian
 	if (stat(final, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len) {
 		/* Another writer may have renamed it a moment ago and not yet
 		 * synced the directory: make the entry durable for our caller too. */
-		if ((rc = fsync_dir(dir2)) < 0)
+		if ((rc = durable_fsync_dir(dir2)) < 0)
 			return rc;
 		if (deduplicated)
 			*deduplicated = true;
 		return 0;
 	}
 
-	if ((rc = ensure_root(root)) < 0 || (rc = ensure_dir(dir1)) < 0 ||
-	    (rc = ensure_dir(dir2)) < 0)
+	if ((rc = durable_mkdirs(root, PHOTO_STORE_DIR_MODE)) < 0 ||
+	    (rc = durable_mkdir(dir1, PHOTO_STORE_DIR_MODE)) < 0 ||
+	    (rc = durable_mkdir(dir2, PHOTO_STORE_DIR_MODE)) < 0)
 		return rc;
 	int fd = open_temp(dir2, sha, variant_suffixes[variant], tmp, sizeof(tmp));
 	if (fd < 0)
 		return fd;
-	rc = write_all(fd, bytes, len);
+	rc = durable_write_all(fd, bytes, len);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
@@ -266,7 +174,7 @@ int photo_store_put(const char *root, const char *sha, enum photo_variant varian
 		unlink(tmp);
 		return rc;
 	}
-	return fsync_dir(dir2);
+	return durable_fsync_dir(dir2);
 }
 
 int photo_store_stat(const char *root, const char *sha, enum photo_variant variant, off_t *size)
