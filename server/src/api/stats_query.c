@@ -60,7 +60,8 @@ static struct db_statement statements[] = {
 	 "   WHEN 'unit' THEN p.unit_id::text WHEN 'unit_tree' THEN a.ancestor::text"
 	 "   WHEN 'cell' THEN p.cell_code WHEN 'district' THEN left(p.street_code, 6)"
 	 "   WHEN 'street' THEN p.street_code"
-	 "   WHEN 'community' THEN (SELECT community_code FROM grid_cells g WHERE g.code = p.cell_code)"
+	 /* a cell's code starts with its community's (grid_cells' CHECK) */
+	 "   WHEN 'community' THEN left(p.cell_code, 12)"
 	 "   WHEN 'category' THEN p.category_kind || ':' || p.category_code"
 	 "   WHEN 'category_major' THEN p.category_kind || ':' || left(p.category_code, 2)"
 	 "   WHEN 'reporter' THEN p.reporter_id::text WHEN 'day' THEN p.period::text"
