@@ -160,28 +160,34 @@ static void score_units(struct unit_score *units, size_t n, const struct measure
 	free(order);
 }
 
-/* The rows of the answer, best first, unranked units last by id. */
+/* Best first; equal ranks, and the unranked (rank 0) at the end, by unit id. */
+static int answer_order(const void *a, const void *b)
+{
+	const struct unit_score *x = a, *y = b;
+	if ((x->rank == 0) != (y->rank == 0))
+		return x->rank == 0 ? 1 : -1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The rows of the answer, best first, unranked units last by id (sorts units). */
 static json_t *rows_json(struct unit_score *units, size_t n, const struct measure_rules *rules)
 {
+	qsort(units, n, sizeof(*units), answer_order);
 	json_t *rows = json_array();
-	for (int pass = 0; pass < 2; pass++)
-		for (int rank = pass ? 0 : 1; rank <= (pass ? 0 : (int)n); rank++)
-			for (size_t i = 0; i < n; i++) {
-				const struct unit_score *u = &units[i];
-				if (u->rank != rank)
-					continue;
-				json_t *obj = json_pack("{s:I, s:s?}", "unit_id", (json_int_t)u->id, "name", u->name);
-				json_object_set_new(obj, "rank", u->rank ? json_integer(u->rank) : json_null());
-				json_object_set_new(obj, "score", stats_percent_json(u->score));
-				json_object_set_new(obj, "previous_rank",
-				                    u->previous_rank ? json_integer(u->previous_rank) : json_null());
-				/* places gained since last month: + up, - down */
-				json_object_set_new(obj, "rank_change", u->rank && u->previous_rank
-				                                            ? json_integer(u->previous_rank - u->rank)
-				                                            : json_null());
-				stats_counts_to_json(obj, &u->counts, rules);
-				json_array_append_new(rows, obj);
-			}
+	for (size_t i = 0; i < n; i++) {
+		const struct unit_score *u = &units[i];
+		json_t *obj = json_pack("{s:I, s:s?}", "unit_id", (json_int_t)u->id, "name", u->name);
+		json_object_set_new(obj, "rank", u->rank ? json_integer(u->rank) : json_null());
+		json_object_set_new(obj, "score", stats_percent_json(u->score));
+		json_object_set_new(obj, "previous_rank", u->previous_rank ? json_integer(u->previous_rank) : json_null());
+		/* places gained since last month: + up, - down */
+		json_object_set_new(obj, "rank_change",
+		                    u->rank && u->previous_rank ? json_integer(u->previous_rank - u->rank) : json_null());
+		stats_counts_to_json(obj, &u->counts, rules);
+		json_array_append_new(rows, obj);
+	}
 	return rows;
 }
 
@@ -248,7 +254,7 @@ static void keep_own_rows(const struct http_context *ctx, json_t *rows, const js
 	}
 }
 
-static json_t *answer(const struct http_context *ctx, const char *month, const PGresult *res, json_t *rows,
+static json_t *answer(const char *month, const PGresult *res, json_t *rows,
                       const char *status, json_t *published)
 {
 	json_t *body = json_pack("{s:s, s:s}", "month", month, "status", status);
@@ -264,7 +270,6 @@ static json_t *answer(const struct http_context *ctx, const char *month, const P
 	}
 	json_t *late = json_loads(PQgetvalue(res, 0, COL_LATE), 0, NULL);
 	json_t *after = json_loads(PQgetvalue(res, 0, COL_AFTER), 0, NULL);
-	(void)ctx;
 	json_object_set_new(body, "rows", rows);
 	json_object_set_new(body, "late_changes", late ? late : json_array());
 	json_object_set_new(body, "changed_after_publication", after ? after : json_array());
@@ -365,7 +370,7 @@ static void computed(const struct db_result *r, void *arg)
 	json_t *own = json_loads(PQgetvalue(r->res, 0, COL_OWN), 0, NULL);
 	keep_own_rows(ctx, rows, own);
 	json_decref(own);
-	json_t *body = answer(ctx, a->month, r->res, rows, published ? "published" : "draft", published);
+	json_t *body = answer(a->month, r->res, rows, published ? "published" : "draft", published);
 	json_decref(published);
 	assess_free(a);
 	cb(ctx, body, cb_arg);
@@ -458,7 +463,7 @@ static void locked_and_computed(const struct db_batch_result *b, void *arg)
 	json_t *by = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)ctx->auth->id, "login", ctx->auth->login,
 	                       "display_name", ctx->auth->display_name);
 	json_t *pub = json_pack("{s:o, s:o}", "published_by", by, "rules", stats_rules_json(&rules, &w));
-	a->body = answer(ctx, a->month, res, rows, "published", pub);
+	a->body = answer(a->month, res, rows, "published", pub);
 	json_decref(pub);
 	const char *params[] = {a->first, a->actor, a->rules_text, a->rows_text};
 	const char *none[] = {NULL};

@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 #include <string.h>
 
+#include "http/problem.h"
 #include "http/response.h"
 #include "app.h"
 #include "http/server.h"
@@ -160,6 +161,47 @@ void api_reply_page(struct http_context *ctx, const struct db_result *r, int lim
 	}
 	json_t *next = n > limit ? next_of(r->res, limit - 1) : json_null();
 	http_reply_json(ctx, 200, json_pack("{s:o, s:o}", "items", items, "next", next ? next : json_null()));
+}
+
+char *api_query_after_id(struct http_context *ctx, json_t **errors)
+{
+	char *after = api_query_param(ctx, "after");
+	size_t n = after ? strlen(after) : 0;
+	if (after && (n == 0 || n > 18 || strspn(after, "0123456789") != n))
+		problem_add_error(errors, "/query/after", "the next value of the previous page");
+	return after;
+}
+
+struct id_page {
+	struct http_context *ctx;
+	int limit;
+};
+
+/* The next page starts below the last id shown (column 1). */
+static json_t *next_id(const PGresult *res, int row)
+{
+	return json_string(PQgetvalue(res, row, 1));
+}
+
+static void listed_by_id(const struct db_result *r, void *arg)
+{
+	struct id_page *p = arg;
+	struct http_context *ctx = p->ctx;
+	int limit = p->limit;
+	free(p);
+	api_reply_page(ctx, r, limit, next_id);
+}
+
+void api_list_by_id(struct http_context *ctx, const struct db_statement *stmt, const char *const *params,
+                    int limit)
+{
+	struct id_page *p = calloc(1, sizeof(*p));
+	if (!p) {
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
+	}
+	*p = (struct id_page){ctx, limit};
+	db_query(io_thread_db(ctx->thread), stmt, params, listed_by_id, p);
 }
 
 int api_query_limit(struct http_context *ctx, int def, int max, json_t **errors)

@@ -62,4 +62,19 @@ long long api_path_id(struct http_context *ctx, const char *name);
 typedef json_t *(*api_next_fn)(const PGresult *res, int row);
 void api_reply_page(struct http_context *ctx, const struct db_result *r, int limit, api_next_fn next_of);
 
+/*
+ * ?after= of a list paged by descending id (the `next` of the previous
+ * page): NULL when absent; an error at /query/after unless 1-18 digits.
+ * The caller frees it.
+ */
+char *api_query_after_id(struct http_context *ctx, json_t **errors);
+
+/*
+ * Runs stmt, whose rows are (item as JSON text, id) and which fetches limit
+ * + 1 of them, and answers the page with api_reply_page; next is the id of
+ * the last item shown.
+ */
+void api_list_by_id(struct http_context *ctx, const struct db_statement *stmt, const char *const *params,
+                    int limit);
+
 #endif

@@ -57,45 +57,21 @@ int export_jobs_api_register_statements(void)
 
 /* ---- the list -------------------------------------------------------------------------- */
 
-struct page {
-	struct http_context *ctx;
-	int limit;
-};
-
-static json_t *next_id(const PGresult *res, int row)
-{
-	return json_string(PQgetvalue(res, row, 1));
-}
-
-static void listed(const struct db_result *r, void *arg)
-{
-	struct page *p = arg;
-	struct http_context *ctx = p->ctx;
-	int limit = p->limit;
-	free(p);
-	api_reply_page(ctx, r, limit, next_id);
-}
-
 void exports_jobs_list(struct http_context *ctx)
 {
-	char *after = api_query_param(ctx, "after");
 	json_t *errors = NULL;
-	if (after && (!*after || strlen(after) > 18 || strspn(after, "0123456789") != strlen(after)))
-		problem_add_error(&errors, "/query/after", "the next value of the previous page");
+	char *after = api_query_after_id(ctx, &errors);
 	int limit = api_query_limit(ctx, 20, 100, &errors);
-	struct page *p = errors ? NULL : calloc(1, sizeof(*p));
-	if (!p) {
-		http_reply_problem(ctx, errors ? PROBLEM_VALIDATION : PROBLEM_INTERNAL, NULL, errors);
+	if (errors) {
+		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
 		free(after);
 		return;
 	}
-	p->ctx = ctx;
-	p->limit = limit;
 	char uid[24], rows[16];
 	snprintf(uid, sizeof(uid), "%lld", (long long)ctx->auth->id);
 	snprintf(rows, sizeof(rows), "%d", limit + 1);
 	const char *params[] = {uid, after ? after : "0", rows};
-	db_query(io_thread_db(ctx->thread), &statements[STMT_LIST], params, listed, p);
+	api_list_by_id(ctx, &statements[STMT_LIST], params, limit);
 	free(after);
 }
 

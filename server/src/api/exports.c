@@ -303,18 +303,13 @@ static void ledger_page_read(const struct db_result *r, void *arg)
 		api_reply_db_failure(ctx, r);
 		return;
 	}
-	int n = PQntuples(r->res);
-	for (int i = 0; i < n; i++) {
-		const char *values[64];
-		for (size_t c = 0; c < ledger_sheet.ncolumns; c++)
-			values[c] = PQgetisnull(r->res, i, (int)c) ? NULL : PQgetvalue(r->res, i, (int)c);
-		if (export_rows_add(&e->rows, values) < 0) {
-			export_free(e);
-			http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
-			return;
-		}
+	int taken = ledger_take_page(&e->lq, r->res, &e->rows);
+	if (taken < 0) {
+		export_free(e);
+		http_reply_problem(ctx, PROBLEM_INTERNAL, NULL, NULL);
+		return;
 	}
-	bool last = ledger_advance(&e->lq, r->res);
+	bool last = taken == 1;
 	if (e->rows.count > (size_t)e->max_rows) {
 		ledger_to_job(e, last, false);
 		return;

@@ -127,9 +127,16 @@ void ledger_read_page(struct db_pool *db, const struct ledger_query *lq, db_resu
 	db_query(db, &statements[STMT_PAGE], params, cb, arg);
 }
 
-bool ledger_advance(struct ledger_query *lq, const PGresult *page)
+int ledger_take_page(struct ledger_query *lq, const PGresult *page, struct export_rows *rows)
 {
 	int n = PQntuples(page);
+	for (int i = 0; i < n; i++) {
+		const char *values[LEDGER_COLUMNS];
+		for (size_t c = 0; c < LEDGER_COLUMNS; c++)
+			values[c] = PQgetisnull(page, i, (int)c) ? NULL : PQgetvalue(page, i, (int)c);
+		if (export_rows_add(rows, values) < 0)
+			return -1;
+	}
 	if (n > 0) {
 		snprintf(lq->after_at, sizeof(lq->after_at), "%s", PQgetvalue(page, n - 1, (int)LEDGER_COLUMNS));
 		snprintf(lq->after_id, sizeof(lq->after_id), "%s", PQgetvalue(page, n - 1, 0));

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "db/db.h"
+#include "export/rows.h"
 #include "export/table.h"
 
 struct auth_user;
@@ -60,10 +61,12 @@ void ledger_read_page(struct db_pool *db, const struct ledger_query *lq, db_resu
                       void *arg);
 
 /*
- * Moves the keyset past the last row of a page read with ledger_read_page.
- * Returns true when that page was the last one (fewer than LEDGER_PAGE rows).
+ * Appends the rows of a page read with ledger_read_page to rows (made for
+ * the sheet's columns) and moves the keyset past them. Returns 1 when that
+ * page was the last one (fewer than LEDGER_PAGE rows), 0 when more follow,
+ * -1 when out of memory (rows then hold part of the page).
  */
-bool ledger_advance(struct ledger_query *lq, const PGresult *page);
+int ledger_take_page(struct ledger_query *lq, const PGresult *page, struct export_rows *rows);
 
 /* Counts the rows of the whole ledger (not only after the keyset): cb gets
  * one row, one column, the count as text. */

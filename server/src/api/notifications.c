@@ -61,51 +61,25 @@ static void scope_of(const struct http_context *ctx, struct scope *s)
 	snprintf(s->unit, sizeof(s->unit), "%lld", (long long)ctx->auth->unit_id);
 }
 
-struct page {
-	struct http_context *ctx;
-	int limit;
-};
-
-/* The next page starts below the last id shown (column 1). */
-static json_t *next_id(const PGresult *res, int row)
-{
-	return json_string(PQgetvalue(res, row, 1));
-}
-
-static void listed(const struct db_result *r, void *arg)
-{
-	struct page *p = arg;
-	struct http_context *ctx = p->ctx;
-	int limit = p->limit;
-	free(p);
-	api_reply_page(ctx, r, limit, next_id);
-}
-
 void notifications_list(struct http_context *ctx)
 {
-	char *unread = api_query_param(ctx, "unread"), *after = api_query_param(ctx, "after");
 	json_t *errors = NULL;
+	char *unread = api_query_param(ctx, "unread"), *after = api_query_after_id(ctx, &errors);
 	if (unread && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0)
 		problem_add_error(&errors, "/query/unread", "true or false");
-	if (after && (!*after || strlen(after) > 18 || strspn(after, "0123456789") != strlen(after)))
-		problem_add_error(&errors, "/query/after", "the next value of the previous page");
 	int limit = api_query_limit(ctx, 50, 200, &errors);
-	struct page *p = errors ? NULL : calloc(1, sizeof(*p));
-	if (!p) {
-		http_reply_problem(ctx, errors ? PROBLEM_VALIDATION : PROBLEM_INTERNAL, NULL, errors);
-		goto out;
+	if (errors) {
+		http_reply_problem(ctx, PROBLEM_VALIDATION, NULL, errors);
+	} else {
+		struct scope s;
+		scope_of(ctx, &s);
+		char rows[16];
+		snprintf(rows, sizeof(rows), "%d", limit + 1);
+		const char *params[] = {s.uid, auth_role_name(ctx->auth->role), ctx->auth->area_code, s.unit,
+		                        unread && strcmp(unread, "true") == 0 ? "true" : "false",
+		                        after ? after : "0", rows};
+		api_list_by_id(ctx, &statements[STMT_LIST], params, limit);
 	}
-	p->ctx = ctx;
-	p->limit = limit;
-	struct scope s;
-	scope_of(ctx, &s);
-	char rows[16];
-	snprintf(rows, sizeof(rows), "%d", limit + 1);
-	const char *params[] = {s.uid, auth_role_name(ctx->auth->role), ctx->auth->area_code, s.unit,
-	                        unread && strcmp(unread, "true") == 0 ? "true" : "false",
-	                        after ? after : "0", rows};
-	db_query(io_thread_db(ctx->thread), &statements[STMT_LIST], params, listed, p);
-out:
 	free(unread);
 	free(after);
 }

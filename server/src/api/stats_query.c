@@ -26,11 +26,11 @@ enum { NCOUNTS = 16 };
 	"  UNION SELECT u.id FROM units u JOIN " name " t ON u.parent_id = t.id)"
 
 /* Rows of the grain in an area: the street code when the area is a district
- * or a street, the cells of the area when it is a community. */
-#define IN_AREA(p)                                                                            \
-	" (" p " = '' OR (char_length(" p ") <= 9 AND s.street_code LIKE " p " || '%')"             \
-	"  OR (char_length(" p ") > 9 AND s.cell_code IN (SELECT code FROM grid_cells"             \
-	"      WHERE community_code LIKE " p " || '%')))"
+ * or a street, the cell code when it is a community (a cell's code starts
+ * with its community's: grid_cells' CHECK). */
+#define IN_AREA(p)                                                                \
+	" (" p " = '' OR (char_length(" p ") <= 9 AND s.street_code LIKE " p " || '%')" \
+	"  OR (char_length(" p ") > 9 AND s.cell_code LIKE " p " || '%'))"
 
 /*
  * $1 month grain ('' none), $2 day grain, [$3, $4) the whole months, [$5, $6]

@@ -147,15 +147,13 @@ void users_list(struct http_context *ctx)
 {
 	char *role = api_query_param(ctx, "role");
 	char *active = api_query_param(ctx, "active");
-	char *after = api_query_param(ctx, "after");
 	json_t *errors = NULL;
+	char *after = api_query_after_id(ctx, &errors);
 	long limit = 50;
 	if (role && *role && auth_role_from_name(role) < 0)
 		problem_add_error(&errors, "/query/role", "one of grid_worker, dispatcher, unit_staff, supervisor, admin");
 	if (active && *active && strcmp(active, "true") != 0 && strcmp(active, "false") != 0)
 		problem_add_error(&errors, "/query/active", "true or false");
-	if (after && (strspn(after, "0123456789") != strlen(after) || strlen(after) > 18 || !*after))
-		problem_add_error(&errors, "/query/after", "the next value of the previous page");
 	limit = api_query_limit(ctx, 50, 200, &errors);
 	if (errors) {
 		free(role); free(active); free(after);

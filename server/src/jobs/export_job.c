@@ -511,17 +511,12 @@ static void page_read(const struct db_result *r, void *arg)
 		job_db_failed(j, r);
 		return;
 	}
-	int n = PQntuples(r->res);
-	for (int i = 0; i < n; i++) {
-		const char *values[64];
-		for (size_t c = 0; c < ledger_sheet.ncolumns; c++)
-			values[c] = PQgetisnull(r->res, i, (int)c) ? NULL : PQgetvalue(r->res, i, (int)c);
-		if (export_rows_add(&j->rows, values) < 0) {
-			job_fail(j, "file", "out of memory");
-			return;
-		}
+	int taken = ledger_take_page(&j->query, r->res, &j->rows);
+	if (taken < 0) {
+		job_fail(j, "file", "out of memory");
+		return;
 	}
-	j->complete = ledger_advance(&j->query, r->res);
+	j->complete = taken == 1;
 	job_next(j);
 }
 
