@@ -14,22 +14,20 @@
 #include <unistd.h>
 
 #include "durable.h"
+#include "tmpdir.h"
 
-static char root[64];
+static char root[TEST_TMPDIR_MAX];
 
 static int make_root(void **state)
 {
 	(void)state;
-	snprintf(root, sizeof(root), "/tmp/gridd-durable-XXXXXX");
-	return mkdtemp(root) ? 0 : -1;
+	return test_tmpdir_make(root, "durable");
 }
 
 static int remove_root(void **state)
 {
 	(void)state;
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return test_tmpdir_remove(root);
 }
 
 static int is_dir(const char *path)

@@ -8,7 +8,6 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <event2/buffer.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "export/csv.h"
 #include "export/table.h"
 #include "export/xlsx.h"
+#include "../tmpdir.h"
 
 /* Every kind once; the sheet most tests use. */
 static const struct export_column every_kind[] = {
@@ -70,7 +70,7 @@ static void assert_csv_text(const char *value, const char *expected_line)
 }
 
 struct fixture {
-	char dir[64]; /* mkdtemp */
+	char dir[TEST_TMPDIR_MAX];
 	char path[128]; /* dir/out.xlsx */
 };
 
@@ -78,22 +78,16 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/gridd-test-export-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(test_tmpdir_make(f->dir, "export"), 0);
 	snprintf(f->path, sizeof(f->path), "%s/out.xlsx", f->dir);
 	*state = f;
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_tmpdir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <event2/buffer.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "export/rows.h"
 #include "export/spool.h"
 #include "export/xlsx.h"
+#include "../tmpdir.h"
 
 static const struct export_column columns[] = {
 	{"案卷号", EXPORT_INTEGER, 0},
@@ -29,7 +29,7 @@ static const struct export_column columns[] = {
 static const struct export_sheet sheet = {"案件台账", columns, 3};
 
 struct fixture {
-	char dir[64];      /* mkdtemp */
+	char dir[TEST_TMPDIR_MAX];
 	char exports[128]; /* dir/a/b: does not exist yet */
 };
 
@@ -37,22 +37,16 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	strcpy(f->dir, "/tmp/gridd-test-spool-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(test_tmpdir_make(f->dir, "spool"), 0);
 	snprintf(f->exports, sizeof(f->exports), "%s/a/b/", f->dir);
 	*state = f;
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_tmpdir_remove(f->dir);
 	free(f);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "http/static_site.h"
+#include "../tmpdir.h"
 
 static void write_file(const char *path, const char *text)
 {
@@ -48,8 +49,8 @@ static void types_by_extension(void **state)
 static void loads_and_finds(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/gridd-static-XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[TEST_TMPDIR_MAX];
+	assert_int_equal(test_tmpdir_make(dir, "static"), 0);
 	char p[256];
 	snprintf(p, sizeof(p), "%s/app", dir);
 	assert_int_equal(mkdir(p, 0700), 0);
@@ -88,8 +89,7 @@ static void loads_and_finds(void **state)
 	assert_int_equal(static_site_load("/nonexistent/gridd", &site, err, sizeof(err)), 0);
 	assert_int_equal(site.count, 0);
 
-	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
-	assert_int_equal(system(p), 0);
+	assert_int_equal(test_tmpdir_remove(dir), 0);
 }
 
 int main(void)

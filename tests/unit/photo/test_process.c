@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +16,10 @@
 #include "photo/image.h"
 #include "photo/process.h"
 #include "photo_test_images.h"
+#include "../tmpdir.h"
 
 struct fixture {
-	char base[64];
+	char base[TEST_TMPDIR_MAX];
 	char root[128];
 	unsigned char *jpeg;      /* 800 x 600 with GPS + time EXIF */
 	size_t jpeg_len;
@@ -34,8 +34,7 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	strcpy(f->base, "/tmp/gridd-test-process-XXXXXX");
-	assert_non_null(mkdtemp(f->base));
+	assert_int_equal(test_tmpdir_make(f->base, "process"), 0);
 	snprintf(f->root, sizeof(f->root), "%s/photos", f->base);
 	VipsImage *img = test_gradient(800, 600, 3);
 	size_t exif_len;
@@ -49,15 +48,10 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	nftw(f->base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_tmpdir_remove(f->base);
 	g_free(f->jpeg);
 	free(f);
 	return 0;

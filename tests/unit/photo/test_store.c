@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +15,12 @@
 #include <unistd.h>
 
 #include "photo/store.h"
+#include "../tmpdir.h"
 
 #define SHA_ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 struct fixture {
-	char base[64];   /* mkdtemp */
+	char base[TEST_TMPDIR_MAX];
 	char root[128];  /* base/photos (not created) */
 };
 
@@ -28,22 +28,16 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	strcpy(f->base, "/tmp/gridd-test-store-XXXXXX");
-	assert_non_null(mkdtemp(f->base));
+	assert_int_equal(test_tmpdir_make(f->base, "store"), 0);
 	snprintf(f->root, sizeof(f->root), "%s/photos", f->base);
 	*state = f;
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	nftw(f->base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	test_tmpdir_remove(f->base);
 	free(f);
 	return 0;
 }
